@@ -1,0 +1,156 @@
+"""Grad mode and anomaly mode: per-thread switches read by every op.
+
+`no_grad` and `enable_grad` turn graph recording off and on; `detect_anomaly` makes the first
+NaN or infinity an error. Each thread has its own switches, so a `no_grad` block in one thread
+never changes what another thread records.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable
+from types import TracebackType
+from typing import TypeVar
+
+__all__ = ["detect_anomaly", "enable_grad", "is_anomaly_enabled", "is_grad_enabled", "no_grad"]
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+class _Switches(threading.local):
+    """The switches of one thread. Class attributes are the defaults every thread starts with."""
+
+    grad_enabled: bool = True
+    anomaly: bool = False
+    # grad_enabled and not anomaly: the common case, so that an op reads one switch, not two.
+    plain: bool = True
+
+    def set(self, *, grad_enabled: bool | None = None, anomaly: bool | None = None) -> None:
+        if grad_enabled is not None:
+            self.grad_enabled = grad_enabled
+        if anomaly is not None:
+            self.anomaly = anomaly
+        self.plain = self.grad_enabled and not self.anomaly
+
+
+state = _Switches()
+"""The current thread's switches. An op reads ``state.plain`` once; only if it is False, more."""
+
+
+def is_grad_enabled() -> bool:
+    """Return True when ops record a graph in this thread.
+
+    >>> import minigrad as mg
+    >>> mg.is_grad_enabled()
+    True
+    """
+    return state.grad_enabled
+
+
+def is_anomaly_enabled() -> bool:
+    """Return True inside `detect_anomaly` in this thread."""
+    return state.anomaly
+
+
+class _GradMode:
+    """Shared body of `no_grad` and `enable_grad`: a nestable context manager and decorator."""
+
+    _enabled: bool
+
+    def __init__(self) -> None:
+        self._saved: list[bool] = []
+
+    def __enter__(self) -> None:
+        self._saved.append(state.grad_enabled)
+        state.set(grad_enabled=self._enabled)
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        state.set(grad_enabled=self._saved.pop())
+
+    def __call__(self, func: F) -> F:
+        mode = type(self)
+
+        @functools.wraps(func)
+        def wrapper(*args: object, **kwargs: object) -> object:
+            with mode():
+                return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]  # same signature as func
+
+
+class no_grad(_GradMode):  # noqa: N801 (named as torch.no_grad, so code carries over)
+    """Record no graph: results made inside do not require grad.
+
+    Use it as a context manager or a decorator. It nests, and it only affects the current
+    thread. Updating parameters by hand is the usual use.
+
+    Example:
+        >>> import minigrad as mg
+        >>> w = mg.Value(2.0)
+        >>> with mg.no_grad():
+        ...     y = w * 3
+        >>> y.requires_grad
+        False
+        >>> @mg.no_grad()
+        ... def predict(x):
+        ...     return w * x
+        >>> predict(4).requires_grad
+        False
+    """
+
+    _enabled = False
+
+
+class enable_grad(_GradMode):  # noqa: N801 (named as torch.enable_grad)
+    """Record a graph again inside a `no_grad` block (context manager or decorator).
+
+    Example:
+        >>> import minigrad as mg
+        >>> w = mg.Value(2.0)
+        >>> with mg.no_grad():
+        ...     with mg.enable_grad():
+        ...         y = w * 3
+        >>> y.requires_grad
+        True
+    """
+
+    _enabled = True
+
+
+class detect_anomaly:  # noqa: N801 (named as torch.autograd.detect_anomaly)
+    """Turn the first NaN or infinity into an error that says where it came from.
+
+    Inside the block every op checks its result: the first forward or backward result that is
+    NaN or ±inf raises `FloatingPointError` naming the op, its inputs and the line of your code
+    that created the node. It slows every op down, so use it to debug, not to train.
+
+    Example:
+        >>> import minigrad as mg
+        >>> x = mg.Value(0.0)
+        >>> with mg.detect_anomaly():
+        ...     y = mg.log(x)
+        Traceback (most recent call last):
+        ...
+        FloatingPointError: log returned -inf in its forward pass...
+    """
+
+    def __init__(self) -> None:
+        self._saved: list[bool] = []
+
+    def __enter__(self) -> None:
+        self._saved.append(state.anomaly)
+        state.set(anomaly=True)
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        state.set(anomaly=self._saved.pop())
