@@ -47,8 +47,9 @@ def _differentiate(
                     f"{name}: argnums {argnums!r} asks for argument {i}, but the function "
                     f"was called with {len(args)} positional argument(s)"
                 )
-        # Called with Values from an enclosing grad: differentiate on Values (create_graph).
-        nested = any(isinstance(args[i], Value) and args[i].requires_grad for i in positions)
+        # Called with Values that require grad (from an enclosing grad, say): differentiate on
+        # Values with create_graph, so that the result can be differentiated again.
+        nested = any(isinstance(a, Value) and a.requires_grad for a in (*args, *kwargs.values()))
         call_args = list(args)
         inputs = []
         for i in positions:

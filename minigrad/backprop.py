@@ -67,11 +67,13 @@ def run_backward(
     while ready:
         node = pop_ready()
         g = pop_pending(node)
-        if results is None:
-            node.grad += g
-        else:
-            results[node] = g
         rule = node._rule
+        if results is not None:
+            results[node] = g
+        elif rule is None or not on_values:
+            # With create_graph only leaves keep their gradient, as in PyTorch: an
+            # intermediate's gradient graph leads back to the intermediate itself, a cycle.
+            node.grad += g
         if rule is None:
             continue  # a leaf
         args = node._args

@@ -394,7 +394,7 @@ CLAMP = Rule(
     formula="min(max(x, lo), hi)",
     derivative="∂x = 1 for lo ≤ x ≤ hi; ∂lo = 1 for x < lo; ∂hi = 1 for x > hi",
     edges="the bounds are inclusive for x (as torch.clamp); lo > hi gives hi",
-    smooth=lambda x, lo, hi: abs(x - lo) > 1e-2 and abs(x - hi) > 1e-2,
+    smooth=lambda x, lo, hi: min(abs(x - lo), abs(x - hi), abs(lo - hi)) > 1e-2,
 )
 
 RULES: dict[str, Rule] = {

@@ -200,7 +200,9 @@ class Value:
         Args:
             grad: The upstream gradient dL/d(self); 1.0 for a loss.
             create_graph: Record the backward pass as a graph so that the gradients are
-                Values that can be differentiated again (higher-order derivatives).
+                Values that can be differentiated again (higher-order derivatives). As in
+                PyTorch, only leaves then receive ``.grad``; and a leaf's ``.grad`` refers
+                back to the leaf, so set it to 0.0 when done to free the graph at once.
 
         Raises:
             RuntimeError: This Value does not require grad.
@@ -579,5 +581,7 @@ def _numpy_ufunc(ufunc: Any, method: str, inputs: tuple[Any, ...], kwargs: dict[
     np = sys.modules["numpy"]
     if any(isinstance(x, np.ndarray) and x.ndim > 0 for x in inputs):
         # Broadcast as numpy does, element by element, into an object array of Values.
-        return np.frompyfunc(impl, len(inputs), 1)(*inputs)
+        # Values go in as 0-d object arrays, so numpy does not hand the call back to us.
+        wrapped = [np.array(x, dtype=object) if isinstance(x, Value) else x for x in inputs]
+        return np.frompyfunc(impl, len(inputs), 1)(*wrapped)
     return impl(*inputs)
