@@ -73,9 +73,9 @@ def _differentiate(
             if nested:
                 with modes.enable_grad():
                     seed = Value(1.0, requires_grad=False)
-                    run_backward(out, seed, value_math=VALUE_MATH, results=found)
+                    run_backward(out, seed, VALUE_MATH, found)
             else:
-                run_backward(out, 1.0, results=found)
+                run_backward(out, 1.0, None, found)
         grads: list[Any] = []
         for v in inputs:
             g = found.get(v, 0.0)
