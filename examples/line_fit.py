@@ -306,7 +306,8 @@ def main(argv: Sequence[str] | None = None) -> LineFitResult:
     )
     print(
         f"SGD: {args.batch} batch, lr = {lr:g}, momentum = {args.momentum:g}, {args.epochs} epochs "
-        f"= {fit_.steps} updates in {fit_.seconds:.2f} s "
+        f"{'=' if fit_.diverged_at is None else 'asked, stopped after'} {fit_.steps} updates "
+        f"in {fit_.seconds:.2f} s "
         f"({1e6 * fit_.seconds / max(fit_.steps, 1):.1f} µs per update)"
     )
     if fit_.diverged_at is not None:
