@@ -33,6 +33,7 @@ LossFn = Callable[[mg.Value, float], mg.Value]
 DEFAULT_LR = {"sample": 0.001, "full": 0.1}
 """The notes' lr for per-sample steps; full-batch steps average 100 gradients instead of taking
 100 small steps, so one of them can be 100 times larger and cover the same ground per epoch."""
+BATCH_NAMES = {"sample": "per-sample", "full": "full batch"}
 
 
 @dataclass
@@ -238,7 +239,7 @@ def plot(result: LineFitResult, x: np.ndarray, y: np.ndarray, out: Path, show: b
             ax.set_ylabel(name)
             ax.legend(loc="lower right")
         params.suptitle(
-            f"Parameters during SGD (lr = {fit_.lr:g}, {fit_.batch} batch"
+            f"Parameters during SGD (lr = {fit_.lr:g}, {BATCH_NAMES[fit_.batch]}"
             + (f", momentum {fit_.momentum:g}" if fit_.momentum else "")
             + "): gradients from loss.backward()"
         )
@@ -305,7 +306,8 @@ def main(argv: Sequence[str] | None = None) -> LineFitResult:
         f"noise {_common.NOISE:g}, seed {args.seed})"
     )
     print(
-        f"SGD: {args.batch} batch, lr = {lr:g}, momentum = {args.momentum:g}, {args.epochs} epochs "
+        f"SGD: {BATCH_NAMES[args.batch]}, lr = {lr:g}, momentum = {args.momentum:g}, "
+        f"{args.epochs} epochs "
         f"{'=' if fit_.diverged_at is None else 'asked, stopped after'} {fit_.steps} updates "
         f"in {fit_.seconds:.2f} s "
         f"({1e6 * fit_.seconds / max(fit_.steps, 1):.1f} µs per update)"
