@@ -104,13 +104,14 @@ def least_squares(
     any gradient: the least-squares solution of [x 1]·(a, b) = y (numpy's ``lstsq``).
 
     Example:
-        >>> least_squares([0.0, 1.0, 2.0], [1.0, 3.0, 5.0])
+        >>> a, b = least_squares([0.0, 1.0, 2.0], [1.0, 3.0, 5.0])
+        >>> round(a, 9), round(b, 9)
         (2.0, 1.0)
     """
     x_arr, y_arr = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     design = np.column_stack([x_arr, np.ones_like(x_arr)])
     (a, b), *_ = np.linalg.lstsq(design, y_arr, rcond=None)
-    return round(float(a), 12), round(float(b), 12)
+    return float(a), float(b)
 
 
 def diverged(*numbers: float) -> bool:
@@ -146,6 +147,14 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
         if action.default is None or action.default is False:
             return action.help
         return super()._get_help_string(action)
+
+
+def momentum_value(text: str) -> float:
+    """An argparse type: a momentum factor in [0, 1)."""
+    value = float(text)
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1); got {text}")
+    return value
 
 
 def example_parser(description: str) -> argparse.ArgumentParser:

@@ -198,7 +198,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             "100 gradients)"
         ),
     )
-    parser.add_argument("--momentum", type=float, default=0.0, help="SGD momentum (0 to <1)")
+    parser.add_argument(
+        "--momentum", type=_common.momentum_value, default=0.0, help="SGD momentum (0 to <1)"
+    )
     parser.add_argument(
         "--batch",
         choices=["sample", "full"],

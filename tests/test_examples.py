@@ -195,6 +195,9 @@ def test_command_line_rejects_a_non_positive_lr(capsys):
     with pytest.raises(SystemExit):
         line_fit.parse_args(["--lr", "0"])
     assert "must be a positive number" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        line_fit.parse_args(["--momentum", "1.5"])
+    assert "must be in [0, 1)" in capsys.readouterr().err
 
 
 # --- loss landscape -------------------------------------------------------------------------
