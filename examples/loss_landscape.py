@@ -206,8 +206,8 @@ def main(argv: Sequence[str] | None = None) -> LandscapeResult:
             f"a = {run.a:.6f}, b = {run.b:.6f}, J − J_min = {j - result.j_min:.2e}"
         )
     print(
-        "Per-sample SGD with a fixed lr keeps moving at the bottom (each sample pulls its own way);"
-        " full-batch descent settles on the minimum."
+        "Per-sample SGD with a fixed lr keeps moving at the bottom (each sample pulls its own\n"
+        "way); full-batch descent settles on the minimum."
     )
     result.figures = plot(result, x, y, args.out, args.show)
     print(_common.report_paths(result.figures))
