@@ -1,0 +1,218 @@
+"""Look from the parameters, not the graph: the mean squared error J(a, b) and SGD's path on it.
+
+The learner's notes say: don't look at the line y = a·x + b in the (x, y) plane, look at the
+parameters. Every point (a, b) is one line, and the loss of that line over the data,
+
+    J(a, b) = (1/n)·Σᵢ (a·xᵢ + b − yᵢ)²,
+
+is a bowl over the (a, b) plane whose bottom is the least-squares line. Training is a walk
+downhill on it. This script draws J's contours and the walks of per-sample SGD (the notes'
+loop, lr = 0.001) and full-batch descent (lr = 0.1) from (a, b) = (−2, −1), side by side.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import _common
+import numpy as np
+from line_fit import DEFAULT_LR, Fit, fit
+
+
+def mean_squared_error(a: np.ndarray, b: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """J(a, b) = mean over the data of (a·x + b − y)², for arrays of a and b (a grid).
+
+    Example:
+        >>> x, y = np.array([0.0, 1.0]), np.array([1.0, 3.0])
+        >>> float(mean_squared_error(np.array(2.0), np.array(1.0), x, y))
+        0.0
+    """
+    residual = a[..., None] * x + b[..., None] - y
+    return np.asarray(np.mean(residual**2, axis=-1))
+
+
+@dataclass
+class LandscapeResult:
+    """The two runs, the bottom of the bowl and J at each end point."""
+
+    sample: Fit
+    full: Fit
+    a_lstsq: float
+    b_lstsq: float
+    j_min: float
+    j_sample: float
+    j_full: float
+    figures: list[Path]
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The command line: the common options plus epochs and the two learning rates."""
+    parser = _common.example_parser(__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--epochs",
+        type=_common.positive_int,
+        default=50,
+        help="passes over the data, for both runs",
+    )
+    parser.add_argument(
+        "--lr-sample",
+        type=_common.positive_float,
+        default=DEFAULT_LR["sample"],
+        help="learning rate of per-sample SGD",
+    )
+    parser.add_argument(
+        "--lr-full",
+        type=_common.positive_float,
+        default=DEFAULT_LR["full"],
+        help="learning rate of full-batch descent",
+    )
+    return parser.parse_args(argv)
+
+
+def _panel(
+    ax: Any, run: Fit, title: str, x: np.ndarray, y: np.ndarray, lstsq: tuple[float, float]
+) -> None:
+    a_path, b_path = np.array(run.a_path), np.array(run.b_path)
+    a_lo = min(a_path.min(), _common.A_STAR, lstsq[0]) - 1.0
+    a_hi = max(a_path.max(), _common.A_STAR, lstsq[0]) + 1.0
+    b_lo = min(b_path.min(), _common.B_STAR, lstsq[1]) - 1.0
+    b_hi = max(b_path.max(), _common.B_STAR, lstsq[1]) + 1.0
+    grid_a, grid_b = np.meshgrid(np.linspace(a_lo, a_hi, 240), np.linspace(b_lo, b_hi, 240))
+    j = mean_squared_error(grid_a, grid_b, x, y)
+    levels = np.geomspace(max(float(j.min()), 1e-3) * 1.05, float(j.max()), 14)
+    contours = ax.contour(grid_a, grid_b, j, levels=levels, cmap="viridis", linewidths=1.0)
+    ax.clabel(contours, fmt="%.2g", fontsize=8)
+    ax.plot(a_path, b_path, "-", color=_common.PATH_COLOR, lw=1.4, label="path of (a, b)")
+    per_epoch = 1 if run.batch == "full" else len(x)
+    ax.plot(
+        a_path[::per_epoch],
+        b_path[::per_epoch],
+        "o",
+        color=_common.PATH_COLOR,
+        ms=3.5,
+        label="(a, b) at each epoch's start",
+    )
+    ax.plot(
+        a_path[0],
+        b_path[0],
+        "s",
+        color=_common.INITIAL_COLOR,
+        ms=9,
+        label=f"start ({a_path[0]:g}, {b_path[0]:g})",
+    )
+    ax.plot(
+        *lstsq, "*", color="black", ms=14, label=f"least squares ({lstsq[0]:.3f}, {lstsq[1]:.3f})"
+    )
+    ax.plot(
+        _common.A_STAR,
+        _common.B_STAR,
+        "P",
+        color=_common.TRUE_COLOR,
+        ms=10,
+        label=f"true (a*, b*) = ({_common.A_STAR:g}, {_common.B_STAR:g})",
+    )
+    ax.set_title(title)
+    ax.set_xlabel("a (slope)")
+    ax.set_ylabel("b (intercept)")
+    ax.set_aspect("equal")
+    ax.legend(loc="upper left", fontsize=8.5)
+    # A magnifier on the bottom of the bowl: where the walk ends, at a scale of 10⁻³.
+    zoom = 0.004
+    # Per sample: the last three epochs, a cycle that never closes; full batch: the whole walk.
+    tail = 3 * per_epoch + 1 if run.batch == "sample" else len(a_path)
+    shown = "last 3 epochs" if run.batch == "sample" else "whole path"
+    inset = ax.inset_axes((0.58, 0.04, 0.4, 0.4))
+    inset.plot(a_path[-tail:], b_path[-tail:], ".-", color=_common.PATH_COLOR, lw=0.8, ms=2)
+    inset.plot(*lstsq, "*", color="black", ms=12)
+    inset.plot(run.a, run.b, "o", color=_common.FIT_COLOR, ms=6)
+    inset.set_xlim(lstsq[0] - zoom, lstsq[0] + zoom)
+    inset.set_ylim(lstsq[1] - zoom, lstsq[1] + zoom)
+    inset.set_title(
+        f"zoom ±{zoom:g}: {shown}, end in blue",
+        fontsize=8.5,
+        fontweight="normal",
+        backgroundcolor="white",
+    )
+    inset.tick_params(labelsize=7)
+    inset.grid(True, alpha=0.3)
+
+
+def plot(
+    result: LandscapeResult, x: np.ndarray, y: np.ndarray, out: Path, show: bool
+) -> list[Path]:
+    """Two panels, each the contours of J with one run's path drawn on them."""
+    plt = _common.pyplot(show)
+    lstsq = (result.a_lstsq, result.b_lstsq)
+    with _common.figure_style():
+        fig, (left, right) = plt.subplots(1, 2, figsize=(14, 5.4), layout="constrained")
+        _panel(
+            left,
+            result.sample,
+            f"Per-sample SGD, lr = {result.sample.lr:g}: {result.sample.steps} small steps",
+            x,
+            y,
+            lstsq,
+        )
+        _panel(
+            right,
+            result.full,
+            f"Full batch, lr = {result.full.lr:g}: {result.full.steps} steps on the mean",
+            x,
+            y,
+            lstsq,
+        )
+        fig.suptitle(
+            "The mean squared error J(a, b) over the (a, b) plane (contours) and the descent paths"
+        )
+        return _common.save_figures({"loss_landscape": fig}, out, show=show)
+
+
+def main(argv: Sequence[str] | None = None) -> LandscapeResult:
+    """Run both descents, draw them on J's contours and print where they ended."""
+    args = parse_args(argv)
+    x, y = _common.make_dataset(seed=args.seed)
+    sample = fit(x, y, lr=args.lr_sample, epochs=args.epochs, batch="sample")
+    full = fit(x, y, lr=args.lr_full, epochs=args.epochs, batch="full")
+    a_lstsq, b_lstsq = _common.least_squares(x, y)
+
+    def j_at(a: float, b: float) -> float:
+        return float(mean_squared_error(np.array(a), np.array(b), x, y))
+
+    result = LandscapeResult(
+        sample,
+        full,
+        a_lstsq,
+        b_lstsq,
+        j_at(a_lstsq, b_lstsq),
+        j_at(sample.a, sample.b),
+        j_at(full.a, full.b),
+        [],
+    )
+    print(f"J(a, b) = mean (a·x + b − y)² over {len(x)} samples; its minimum (least squares):")
+    print(
+        f"  a = {a_lstsq:.6f}, b = {b_lstsq:.6f}, J = {result.j_min:.6f}   "
+        f"(start: J(−2, −1) = {j_at(_common.A_INIT, _common.B_INIT):.3f})"
+    )
+    for name, run, j in (
+        ("per-sample", sample, result.j_sample),
+        ("full-batch", full, result.j_full),
+    ):
+        print(
+            f"  {name:10} lr = {run.lr:<6g} {args.epochs} epochs = {run.steps:>5} updates: "
+            f"a = {run.a:.6f}, b = {run.b:.6f}, J − J_min = {j - result.j_min:.2e}"
+        )
+    print(
+        "Per-sample SGD with a fixed lr keeps moving at the bottom (each sample pulls its own\n"
+        "way); full-batch descent settles on the minimum."
+    )
+    result.figures = plot(result, x, y, args.out, args.show)
+    print(_common.report_paths(result.figures))
+    return result
+
+
+if __name__ == "__main__":
+    main()

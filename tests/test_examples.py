@@ -1,0 +1,332 @@
+"""The examples run, write readable figures and find what they say they find.
+
+Each example's ``main`` runs in-process with small settings into ``tmp_path``; one test per
+script also runs it as a learner does (``python examples/NAME.py``) in a subprocess with no
+display. The line fit is compared number for number with the learner's hand-derived loop.
+"""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+# The scripts import each other as siblings (python puts a script's folder on sys.path).
+if str(EXAMPLES) not in sys.path:
+    sys.path.insert(0, str(EXAMPLES))
+
+common = importlib.import_module("_common")
+convex_descent = importlib.import_module("convex_descent")
+line_fit = importlib.import_module("line_fit")
+loss_landscape = importlib.import_module("loss_landscape")
+outliers = importlib.import_module("outliers")
+learning_rate = importlib.import_module("learning_rate")
+
+
+def assert_figure(path: Path) -> None:
+    """A PNG that exists, has a sensible size and is not blank."""
+    import matplotlib.image
+
+    assert path.is_file(), f"{path} was not written"
+    assert path.stat().st_size > 20_000, f"{path} is suspiciously small"
+    image = matplotlib.image.imread(path)
+    height, width = image.shape[:2]
+    assert height >= 300 and width >= 400
+    # Mostly white background, but a real share of drawn (non-white) pixels.
+    drawn = np.mean(image[..., :3].min(axis=-1) < 0.9)
+    assert 0.01 < drawn < 0.9, f"{path}: {drawn:.1%} of the pixels are drawn"
+
+
+def seed_loop(x: np.ndarray, y_star: np.ndarray, lr: float, epochs: int) -> tuple[list, list]:
+    """The learner's notes' loop, derivatives by hand, written as the notes wrote it."""
+    a, b = -2, -1
+    a_vals, b_vals = [a], [b]
+    for _ in range(epochs):
+        for x_sample, y in zip(x, y_star, strict=True):
+            y_pred = a * x_sample + b
+            dloss_da = 2 * x_sample * (y_pred - y)
+            dloss_db = 2 * (y_pred - y)
+            a = a - lr * dloss_da
+            b = b - lr * dloss_db
+            a_vals.append(a)
+            b_vals.append(b)
+    return a_vals, b_vals
+
+
+# --- convex descent ---------------------------------------------------------------------------
+
+
+def test_convex_descent_reaches_the_minimum_with_mg_grad(tmp_path, capsys):
+    result = convex_descent.main(["--out", str(tmp_path)])
+
+    assert abs(result.x - 1.0) < 1e-6
+    assert len(result.descent.xs) == 101  # the start and 100 updates
+    assert result.descent.diverged_at is None
+    for x, hand, auto in result.derivative_table:
+        assert auto == pytest.approx(hand, abs=1e-15), f"f'({x})"
+    assert [p.name for p in result.figures] == ["convex_descent.png"]
+    assert_figure(result.figures[0])
+    out = capsys.readouterr().out
+    assert "Final x = 1.0000000" in out
+    assert "(x − 1)/5" in out and "mg.grad(f)(x)" in out
+
+
+def test_convex_descent_matches_the_notes_update_step_by_step():
+    descent = convex_descent.descend(10.0, 1.0, 100)
+    x, expected = 10.0, [10.0]
+    for _ in range(100):
+        x = x - convex_descent.hand_df(x)
+        expected.append(x)
+    assert np.max(np.abs(np.array(descent.xs) - expected)) <= 1e-12
+
+
+def test_convex_descent_stops_and_says_so_when_lr_is_too_large(tmp_path, capsys):
+    result = convex_descent.main(["--out", str(tmp_path), "--lr", "12"])
+
+    assert result.descent.diverged_at is not None
+    assert common.diverged(result.x)
+    assert all(np.isfinite(result.descent.xs))
+    assert f"Diverged at step {result.descent.diverged_at}" in capsys.readouterr().out
+
+
+# --- line fit -------------------------------------------------------------------------------
+
+
+def test_line_fit_full_settings_is_the_notes_loop_and_the_least_squares_line(tmp_path, capsys):
+    # The README's command with its defaults: 1000 epochs of per-sample SGD, lr = 0.001.
+    result = line_fit.main(["--out", str(tmp_path)])
+    fit = result.fit
+
+    assert (fit.lr, fit.batch, fit.steps) == (0.001, "sample", 100_000)
+    x, y = common.make_dataset(seed=0)
+    a_lstsq, b_lstsq = np.polyfit(x, y, 1)
+    assert abs(fit.a - a_lstsq) < 0.05 and abs(fit.b - b_lstsq) < 0.05
+    assert result.gap == max(abs(fit.a - result.a_lstsq), abs(fit.b - result.b_lstsq))
+
+    a_vals, b_vals = seed_loop(x, y, lr=0.001, epochs=1000)
+    assert np.max(np.abs(np.array(fit.a_path) - a_vals)) <= 1e-12
+    assert np.max(np.abs(np.array(fit.b_path) - b_vals)) <= 1e-12
+
+    assert [p.name for p in result.figures] == [
+        "line_fit_params.png",
+        "line_fit_lines.png",
+        "line_fit_loss.png",
+    ]
+    for path in result.figures:
+        assert_figure(path)
+    out = capsys.readouterr().out
+    assert f"Final (SGD):    a = {fit.a:+.6f}, b = {fit.b:+.6f}" in out
+    assert "Least squares:" in out and "Gap:" in out
+
+
+def test_full_batch_uses_its_larger_default_lr_and_reaches_least_squares(tmp_path):
+    result = line_fit.main(["--out", str(tmp_path), "--batch", "full", "--epochs", "150"])
+
+    assert result.fit.lr == line_fit.DEFAULT_LR["full"] == 0.1
+    assert result.fit.steps == 150
+    # Full-batch descent contracts by about (1 − 2·lr) per step: 0.8¹⁵⁰ ≈ 3e-15.
+    assert result.gap < 1e-9
+    for path in result.figures:
+        assert_figure(path)
+
+
+def test_help_says_full_batch_has_a_larger_default_lr(capsys):
+    with pytest.raises(SystemExit):
+        line_fit.parse_args(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "0.001 per sample" in text and "0.1 for --batch full" in text
+
+
+def test_full_batch_step_is_the_mean_of_the_per_sample_gradients():
+    x, y = common.make_dataset(seed=3)
+    fit = line_fit.fit(x, y, lr=0.1, epochs=1, batch="full")
+    residual = -2 * x + -1 - y
+    expected_a = -2 - 0.1 * np.mean(2 * x * residual)
+    expected_b = -1 - 0.1 * np.mean(2 * residual)
+    assert fit.a == pytest.approx(expected_a, abs=1e-12)
+    assert fit.b == pytest.approx(expected_b, abs=1e-12)
+
+
+@pytest.mark.parametrize("batch", ["sample", "full"])
+def test_momentum_still_finds_the_line(batch):
+    x, y = common.make_dataset(seed=1)
+    plain = line_fit.fit(x, y, lr=line_fit.DEFAULT_LR[batch], epochs=40, batch=batch)
+    heavy = line_fit.fit(x, y, lr=line_fit.DEFAULT_LR[batch], epochs=40, batch=batch, momentum=0.5)
+    a_lstsq, b_lstsq = common.least_squares(x, y)
+    assert heavy.a != plain.a  # momentum changes the path...
+    assert abs(heavy.a - a_lstsq) < 0.01 and abs(heavy.b - b_lstsq) < 0.01  # ...not the answer
+
+
+def test_line_fit_reports_divergence_in_words(tmp_path, capsys):
+    result = line_fit.main(["--out", str(tmp_path), "--lr", "1", "--epochs", "3"])
+
+    assert result.fit.diverged_at is not None and result.fit.steps == result.fit.diverged_at
+    assert f"Diverged at update {result.fit.diverged_at}" in capsys.readouterr().out
+
+
+def test_make_dataset_is_the_notes_recipe_and_deterministic():
+    x, y = common.make_dataset(seed=7)
+    rng = np.random.default_rng(7)
+    expected_x = rng.normal(0, 1, 100)
+    expected_y = 2 * expected_x + 1 + 0.3 * rng.normal(0, 1, 100)
+    np.testing.assert_array_equal(x, expected_x)
+    np.testing.assert_array_equal(y, expected_y)
+    again = common.make_dataset(seed=7)
+    np.testing.assert_array_equal(again[1], y)
+    assert not np.array_equal(common.make_dataset(seed=8)[0], x)
+
+
+def test_fit_rejects_bad_input():
+    with pytest.raises(ValueError, match="batch must be"):
+        line_fit.fit([1.0], [1.0], lr=0.1, epochs=1, batch="mini")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="equally long"):
+        line_fit.fit([1.0, 2.0], [1.0], lr=0.1, epochs=1)
+
+
+def test_command_line_rejects_a_non_positive_lr(capsys):
+    with pytest.raises(SystemExit):
+        line_fit.parse_args(["--lr", "0"])
+    assert "must be a positive number" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        line_fit.parse_args(["--momentum", "1.5"])
+    assert "must be in [0, 1)" in capsys.readouterr().err
+
+
+# --- loss landscape -------------------------------------------------------------------------
+
+
+def test_loss_landscape_paths_walk_down_the_bowl(tmp_path, capsys):
+    result = loss_landscape.main(["--out", str(tmp_path), "--epochs", "40"])
+    x, y = common.make_dataset(seed=0)
+
+    assert (result.sample.steps, result.full.steps) == (4000, 40)
+    assert result.j_min == pytest.approx(np.mean((np.polyval(np.polyfit(x, y, 1), x) - y) ** 2))
+    for end in (result.j_sample, result.j_full):
+        assert 0 <= end - result.j_min < 1e-5
+    # Full-batch descent with a stable lr goes downhill at every step.
+    j_path = loss_landscape.mean_squared_error(
+        np.array(result.full.a_path), np.array(result.full.b_path), x, y
+    )
+    assert np.all(np.diff(j_path) < 0)
+    assert [p.name for p in result.figures] == ["loss_landscape.png"]
+    assert_figure(result.figures[0])
+    assert "per-sample" in capsys.readouterr().out
+
+
+def test_mean_squared_error_on_a_grid():
+    x, y = np.array([0.0, 1.0, 2.0]), np.array([1.0, 2.0, 5.0])
+    a, b = np.meshgrid([0.0, 2.0], [1.0, -1.0])
+    j = loss_landscape.mean_squared_error(a, b, x, y)
+    expected = [[np.mean((ai * x + bi - y) ** 2) for ai in (0.0, 2.0)] for bi in (1.0, -1.0)]
+    np.testing.assert_allclose(j, expected)
+
+
+# --- outliers -------------------------------------------------------------------------------
+
+
+def test_outliers_pull_the_squared_error_but_not_l1_or_huber(tmp_path, capsys):
+    result = outliers.main(["--out", str(tmp_path)])
+    mse, l1, huber = (result.fits[name] for name in ("mse_loss", "l1_loss", "huber_loss"))
+
+    assert len(result.outliers) == 5
+    # Descent on the mean squared error ends on the least-squares line of the corrupted data...
+    assert abs(mse.a - result.a_lstsq) < 1e-4 and abs(mse.b - result.b_lstsq) < 1e-4
+    # ...which the five points drag far from the true slope 2; l1 and huber stay near it.
+    assert abs(mse.a - 2) > 0.5
+    assert abs(l1.a - 2) < 0.1 and abs(l1.b - 1) < 0.1
+    assert abs(huber.a - 2) < 0.2 and abs(huber.b - 1) < 0.2
+    assert abs(l1.a - 2) < abs(huber.a - 2) < abs(mse.a - 2)
+    assert [p.name for p in result.figures] == ["outliers.png", "outliers_losses.png"]
+    for path in result.figures:
+        assert_figure(path)
+    out = capsys.readouterr().out
+    for name, run in result.fits.items():
+        assert f"{name:<11} a = {run.a:+.4f}, b = {run.b:+.4f}" in out
+
+
+def test_without_outliers_all_three_losses_find_the_true_line(tmp_path):
+    result = outliers.main(["--out", str(tmp_path), "--outliers", "0", "--epochs", "200"])
+    for run in result.fits.values():
+        assert abs(run.a - 2) < 0.1 and abs(run.b - 1) < 0.1
+
+
+# --- learning rate --------------------------------------------------------------------------
+
+
+def test_learning_rate_sweep_reports_the_divergent_runs_in_words(tmp_path, capsys):
+    result = learning_rate.main(["--out", str(tmp_path), "--epochs", "10"])
+
+    for runs in (result.convex, result.line):
+        assert [run.role.split(",")[0] for run in runs] == [
+            "too small",
+            "good",
+            "borderline",
+            "divergent",
+        ]
+        *stable, divergent = runs
+        assert divergent.diverged_at is not None
+        assert all(run.diverged_at is None for run in stable)
+        assert all(np.isfinite(run.path).all() for run in runs)
+    too_small, good, borderline, _ = result.convex
+    assert abs(good.path[-1] - 1) < 1e-6
+    assert too_small.distance[-1] > 1  # still creeping after 100 steps
+    signs = np.sign(np.array(borderline.path) - 1)
+    assert np.all(signs[1:] == -signs[:-1])  # lr = 9.5 overshoots x* = 1 at every step
+    out = capsys.readouterr().out
+    assert out.count("diverged at step") == 2
+    assert "Traceback" not in out and "Overflow" not in out
+    assert [p.name for p in result.figures] == ["learning_rate.png"]
+    assert_figure(result.figures[0])
+
+
+# --- as a learner runs them -----------------------------------------------------------------
+
+SMALL = {
+    "convex_descent": ["--iterations", "30"],
+    "line_fit": ["--epochs", "20"],
+    "loss_landscape": ["--epochs", "10"],
+    "outliers": ["--epochs", "50"],
+    "learning_rate": ["--epochs", "2", "--iterations", "40"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(SMALL))
+def test_script_runs_headless_from_the_command_line(name, tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "MPLBACKEND")}
+    completed = subprocess.run(
+        [sys.executable, str(EXAMPLES / f"{name}.py"), "--out", str(tmp_path), *SMALL[name]],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stderr == ""
+    assert "Figures:" in completed.stdout
+    assert sorted(tmp_path.glob("*.png")), "no figure written"
+
+
+@pytest.mark.parametrize(
+    "module", [common, convex_descent, loss_landscape, outliers], ids=lambda m: m.__name__
+)
+def test_docstring_examples(module: ModuleType):
+    failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert tried > 0 and failures == 0
+
+
+def test_same_seed_same_numbers():
+    def run(seed: int) -> list[float]:
+        x, y = common.make_dataset(seed=seed)
+        return line_fit.fit(x, y, lr=0.01, epochs=3).a_path
+
+    assert run(5) == run(5)
+    assert run(5) != run(6)
