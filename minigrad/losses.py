@@ -20,7 +20,12 @@ Reduction = Literal["mean", "sum", "none"]
 Scalar = Value | float
 
 
+_SCALARS = (Value, float, int)  # checked first: a per-sample loss in a training loop
+
+
 def _is_sequence(x: object) -> bool:
+    if isinstance(x, _SCALARS):
+        return False
     if isinstance(x, Sequence) and not isinstance(x, str | bytes):
         return True
     return hasattr(x, "ndim") and getattr(x, "ndim", 0) > 0  # a numpy array
@@ -38,7 +43,7 @@ def _pairwise(
             f"{type(pred).__name__} and {type(target).__name__}"
         )
     if not pred_seq:
-        return per_pair(_diff(pred, target))
+        return per_pair(pred - target if isinstance(pred, Value) else _diff(pred, target))
     if len(pred) != len(target):
         raise ValueError(
             f"{name}: pred and target have different lengths ({len(pred)} and {len(target)})"
