@@ -75,7 +75,7 @@ def run_backward(
     waiting: dict[Value, list[Any]] = {}
     consumers: dict[Value, int] | None = None
     pop_ready, push_ready, leaf_part = ready.pop, ready.append, leaves.get
-    check = modes.state.anomaly
+    check = modes.special_threads != 0 and modes.state.anomaly
     on_values = value_math is not None
     math = value_math if value_math is not None else FLOAT_MATH
     # With create_graph intermediates keep no .grad, as in PyTorch: the gradient's graph would

@@ -27,15 +27,28 @@ class _Switches(threading.local):
     plain: bool = True
 
     def set(self, *, grad_enabled: bool | None = None, anomaly: bool | None = None) -> None:
+        global special_threads
+        was_plain = self.plain
         if grad_enabled is not None:
             self.grad_enabled = grad_enabled
         if anomaly is not None:
             self.anomaly = anomaly
         self.plain = self.grad_enabled and not self.anomaly
+        if self.plain != was_plain:
+            with _lock:
+                special_threads += -1 if self.plain else 1
 
 
 state = _Switches()
 """The current thread's switches. An op reads ``state.plain`` once; only if it is False, more."""
+
+_lock = threading.Lock()
+special_threads = 0
+"""How many threads have a switch off its default (inside no_grad or detect_anomaly).
+
+Reading a thread-local costs more than the rest of an op's bookkeeping, so the hot path reads
+this plain module global first: while it is 0, every thread is plain and nothing more is read.
+"""
 
 
 def is_grad_enabled() -> bool:

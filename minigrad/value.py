@@ -440,7 +440,7 @@ def _record(
 
 def _link(rule: Rule, data: float, value: Value, args: tuple[Any, ...]) -> Value:
     """The output of an op whose only Value input is `value`, its forward already computed."""
-    if value.requires_grad and _state.plain:
+    if value.requires_grad and (modes.special_threads == 0 or _state.plain):
         out = _new(Value)
         out.data = data
         out.grad = 0.0
@@ -456,7 +456,7 @@ def _link(rule: Rule, data: float, value: Value, args: tuple[Any, ...]) -> Value
 
 def _unary(rule: Rule, x: Any) -> Value:
     if x.__class__ is Value or isinstance(x, Value):
-        if x.requires_grad and _state.plain:
+        if x.requires_grad and (modes.special_threads == 0 or _state.plain):
             return _link(rule, rule.forward(x.data), x, (x,))
         return _record(rule, rule.forward(x.data), (x,) if x.requires_grad else None, (x.data,))
     xd = _operand(rule, x)
@@ -493,7 +493,7 @@ def _binary(rule: Rule, a: Any, b: Any) -> Value:
         if converted is None:
             return NotImplemented  # type: ignore[no-any-return]
         b = bd = converted
-    if grad and _state.plain:
+    if grad and (modes.special_threads == 0 or _state.plain):
         out = _new(Value)
         out.data = rule.forward(ad, bd)
         out.grad = 0.0
