@@ -392,4 +392,9 @@ class Adam(Optimizer):
             bias_correction2 = 1 - beta2**t
             step_size = lr / bias_correction1
             denom = math.sqrt(v) / bias_correction2**0.5 + eps
-            p.data = p.data + -step_size * m / denom
+            update = -step_size * m
+            if denom == 0:  # eps = 0 and no gradient yet: IEEE 0/0 = nan as in torch, no raise
+                update = math.nan if update == 0 else math.copysign(math.inf, update)
+            else:
+                update = update / denom
+            p.data = p.data + update
