@@ -351,19 +351,21 @@ def _render(layers: list[list[_Node]], edges: list[_Edge], target: Path, title: 
 
     low = min(node.y - _size(node)[1] / 2 for layer in layers for node in layer) - 0.25
     high = max(node.y + _size(node)[1] / 2 for layer in layers for node in layer) + 0.25
-    if title:
-        high += 0.5
+    title_lines = title.count("\n") + 1 if title else 0
+    high += 0.3 * title_lines + (0.2 if title else 0.0)
     left, right = -_COLUMN / 2 + 0.1, len(layers) * _COLUMN - _COLUMN / 2 - 0.1
-    if right - left < 3.0:  # room for a title on a tiny graph
-        left, right = (left + right) / 2 - 1.5, (left + right) / 2 + 1.5
+    # Room for the title (about 0.11 inch per character at 12 points) on a narrow graph.
+    need = max([3.0] + [0.11 * len(line) + 0.4 for line in (title or "").split("\n")])
+    if right - left < need:
+        left, right = (left + right - need) / 2, (left + right + need) / 2
     fig = Figure(figsize=(right - left, high - low))
     ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
     ax.set_xlim(left, right)
     ax.set_ylim(low, high)
     ax.axis("off")
     if title:
-        ax.text((left + right) / 2, high - 0.35, title, ha="center", va="center", fontsize=12,
-                fontweight="bold")  # fmt: skip
+        ax.text((left + right) / 2, high - 0.15, title, ha="center", va="top", fontsize=12,
+                fontweight="bold", linespacing=1.3)  # fmt: skip
     column = {id(node): i for i, layer in enumerate(layers) for node in layer}
 
     for edge in edges:
