@@ -82,13 +82,11 @@ def _size(name: str, n: object) -> int:
 
 def _inputs(who: str, x: Any, nin: int) -> list[Any]:
     """`x` as a list of `nin` inputs; a single Value or number counts as one input."""
-    if isinstance(x, Value | int | float):
+    if isinstance(x, Value | int | float) or getattr(x, "ndim", None) == 0:  # numpy scalars too
         if nin == 1:
             return [x]
         raise ValueError(f"{who} expected {nin} inputs, got 1 (a single {type(x).__name__})")
     if isinstance(x, str | bytes) or not hasattr(x, "__len__") or not hasattr(x, "__iter__"):
-        if nin == 1 and getattr(x, "ndim", None) == 0:  # a numpy scalar
-            return [x]
         raise TypeError(
             f"{who} takes a list of {nin} inputs (Values or numbers); got {type(x).__name__}"
         )

@@ -223,6 +223,10 @@ def test_numpy_inputs_work() -> None:
     np = pytest.importorskip("numpy")
     model = nn.MLP(2, [3, 1], rng=2)
     assert model(np.array([0.5, -1.0])).item() == model([0.5, -1.0]).item()
+    single = nn.MLP(1, [2, 1], rng=2)
+    assert single(np.array(0.5)).item() == single(np.float64(0.5)).item() == single(0.5).item()
+    with pytest.raises(ValueError, match="expected 2 inputs, got 1"):
+        model(np.array(0.5))
 
 
 @pytest.mark.parametrize(
