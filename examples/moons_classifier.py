@@ -15,7 +15,7 @@ Run: ``python examples/moons_classifier.py [--epochs 100] [--seed 0] [--out outp
 and the trained network (``moons_mlp.json``, reloadable with ``mg.nn.load``).
 
 The full run (100 points, 100 epochs, 337 parameters, about 65,000 graph nodes per epoch)
-takes about half a minute and reaches 100% training accuracy with seeds 0, 1 and 2; with
+takes about half a minute and reaches 100% training accuracy with seeds 0 to 4; with
 seed 1337 one noisy point of the upper moon, inside the lower one, stays misclassified (99%).
 """
 
@@ -182,7 +182,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     curves = args.out / "moons_training.png"
     weights = args.out / "moons_mlp.json"
     title = (
-        f"{model} after {args.epochs} epochs: {accuracy:.0%} training accuracy\n"
+        f"{model} after {args.epochs} epochs: {accuracy:.1%} training accuracy\n"
         f"({args.points} points, noise {args.noise}, seed {args.seed})"
     )
     plot_boundary(model, points, y, title, boundary, plt)
