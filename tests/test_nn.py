@@ -234,15 +234,15 @@ def test_numpy_inputs_work() -> None:
     ("build", "error", "message"),
     [
         (lambda: nn.Neuron(0), ValueError, "nin must be at least 1; got 0"),
-        (lambda: nn.Neuron(2.0), TypeError, "nin must be an int; got float"),
+        (lambda: nn.Neuron(2.0), TypeError, "nin must be an int; got float"),  # type: ignore[arg-type]
         (lambda: nn.Neuron(True), TypeError, "nin must be an int; got bool"),
-        (lambda: nn.Neuron(2, nonlin=1), TypeError, "nonlin must be a bool"),
-        (lambda: nn.Neuron(2, rng="seed"), TypeError, "rng must be a random.Random, an int"),
+        (lambda: nn.Neuron(2, nonlin=1), TypeError, "nonlin must be a bool"),  # type: ignore[arg-type]
+        (lambda: nn.Neuron(2, rng="seed"), TypeError, "rng must be a random.Random, an int"),  # type: ignore[arg-type]
         (lambda: nn.Layer(2, 0), ValueError, "nout must be at least 1"),
         (lambda: nn.MLP(2, []), ValueError, "at least one layer size"),
-        (lambda: nn.MLP(2, 16), TypeError, "nouts must be a list of layer sizes"),
+        (lambda: nn.MLP(2, 16), TypeError, "nouts must be a list of layer sizes"),  # type: ignore[arg-type]
         (lambda: nn.MLP(2, [16, -1]), ValueError, "each layer size in nouts must be at least 1"),
-        (lambda: nn.manual_seed(1.5), TypeError, "seed must be an int"),
+        (lambda: nn.manual_seed(1.5), TypeError, "seed must be an int"),  # type: ignore[arg-type]
     ],
 )
 def test_bad_constructor_arguments(build: object, error: type[Exception], message: str) -> None:

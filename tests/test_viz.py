@@ -71,7 +71,7 @@ def test_dot_edges_follow_the_graph_shared_inputs_included() -> None:
 
 def test_walk_is_iterative_for_deep_graphs() -> None:
     x = mg.Parameter(1.0, name="x")
-    y = x
+    y: mg.Value = x
     for _ in range(5000):  # far beyond Python's recursion limit
         y = y * 1.0
     dot = mg.to_dot(y)
