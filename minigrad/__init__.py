@@ -8,6 +8,7 @@
 (-4.0, -8.0)
 """
 
+from minigrad import nn
 from minigrad.autograd import grad, value_and_grad
 from minigrad.functional import (
     abs,
@@ -33,13 +34,15 @@ from minigrad.modes import (
     is_grad_enabled,
     no_grad,
 )
-from minigrad.optim import SGD, Optimizer
+from minigrad.optim import SGD, Adam, Optimizer
 from minigrad.value import Parameter, Value
+from minigrad.viz import draw_graph, to_dot
 
 __version__ = "0.1.0"
 
 __all__ = [
     "SGD",
+    "Adam",
     "GradcheckError",
     "Optimizer",
     "Parameter",
@@ -49,6 +52,7 @@ __all__ = [
     "clamp",
     "cos",
     "detect_anomaly",
+    "draw_graph",
     "enable_grad",
     "exp",
     "grad",
@@ -61,6 +65,7 @@ __all__ = [
     "maximum",
     "minimum",
     "mse_loss",
+    "nn",
     "no_grad",
     "relu",
     "sigmoid",
@@ -68,5 +73,6 @@ __all__ = [
     "sin",
     "sqrt",
     "tanh",
+    "to_dot",
     "value_and_grad",
 ]

@@ -1,0 +1,487 @@
+"""Neural networks from Values: `Module`, `Neuron`, `Layer`, `MLP`, and saving them as JSON.
+
+The shapes are micrograd's: a `Neuron` computes relu(w·x + b) (or just w·x + b), a `Layer`
+is a list of neurons that share their inputs, an `MLP` is a list of layers with ReLU hidden
+layers and a linear last layer. Every weight is an `mg.Parameter` named by its place in the
+network (``"layers.0.neurons.3.w.1"``), so ``model.parameters()`` goes straight into an
+optimizer and a drawing or an error message says which weight it is.
+
+Initialisation: weights are drawn from uniform(−1, 1) as in micrograd, biases start at 0. The
+numbers come from a `random.Random`: the one you pass as ``rng=`` (or a seed), else this
+module's default generator, seeded with 0 at import and reseeded by `manual_seed`, so a script
+that builds the same networks in the same order gets the same weights on every run.
+
+Example:
+    >>> import minigrad as mg
+    >>> model = mg.nn.MLP(2, [4, 1], rng=0)
+    >>> len(model.parameters())  # (2·4 + 4) + (4·1 + 1)
+    17
+    >>> score = model([1.0, -2.0])  # one output: a single Value, not a list
+    >>> score.backward()
+    >>> model.parameters()[0].name
+    'layers.0.neurons.0.w.0'
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from minigrad.value import Parameter, Value, as_float
+
+__all__ = ["MLP", "Layer", "Module", "Neuron", "load", "manual_seed", "save"]
+
+_default_rng = random.Random(0)
+
+FILE_FORMAT = "minigrad.nn.state_dict"
+"""The ``"format"`` field of a file written by `save`."""
+FILE_VERSION = 1
+
+
+def manual_seed(seed: int) -> None:
+    """Reseed the default generator that new modules draw their weights from.
+
+    Args:
+        seed: Any int; the same seed gives the same weights for the same sequence of modules.
+
+    Example:
+        >>> import minigrad as mg
+        >>> mg.nn.manual_seed(1); a = mg.nn.Neuron(3)
+        >>> mg.nn.manual_seed(1); b = mg.nn.Neuron(3)
+        >>> a.state_dict() == b.state_dict()
+        True
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an int; got {type(seed).__name__} {seed!r}")
+    _default_rng.seed(seed)
+
+
+def _generator(rng: random.Random | int | None) -> random.Random:
+    """Where weights come from: `rng` itself, a new generator seeded with it, or the default."""
+    if rng is None:
+        return _default_rng
+    if isinstance(rng, random.Random):
+        return rng
+    if isinstance(rng, int) and not isinstance(rng, bool):
+        return random.Random(rng)
+    raise TypeError(f"rng must be a random.Random, an int seed or None; got {type(rng).__name__}")
+
+
+def _size(name: str, n: object) -> int:
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"{name} must be an int; got {type(n).__name__} {n!r}")
+    if n < 1:
+        raise ValueError(f"{name} must be at least 1; got {n}")
+    return n
+
+
+def _inputs(who: str, x: Any, nin: int) -> list[Any]:
+    """`x` as a list of `nin` inputs; a single Value or number counts as one input."""
+    if isinstance(x, Value | int | float) or getattr(x, "ndim", None) == 0:  # numpy scalars too
+        if nin == 1:
+            return [x]
+        raise ValueError(f"{who} expected {nin} inputs, got 1 (a single {type(x).__name__})")
+    if isinstance(x, str | bytes) or not hasattr(x, "__len__") or not hasattr(x, "__iter__"):
+        raise TypeError(
+            f"{who} takes a list of {nin} inputs (Values or numbers); got {type(x).__name__}"
+        )
+    xs = list(x)
+    if len(xs) != nin:
+        raise ValueError(f"{who} expected {nin} inputs, got {len(xs)}")
+    return xs
+
+
+class Module:
+    """Base class of everything with parameters: it finds them, names them, saves them.
+
+    A subclass stores its parameters and sub-modules as attributes and defines ``forward``;
+    calling the module calls ``forward``. Nothing needs registering: `parameters` looks
+    through the attributes in the order they were first assigned (attribute definition order)
+    and, inside each, depth first:
+
+    * an `mg.Parameter` is a parameter (a plain `Value` is not: it is a constant or an input);
+    * a `Module` is searched the same way, its names prefixed with the attribute's name;
+    * a list or tuple is searched element by element, named by index (``"w.0"``, ``"w.1"``);
+    * a dict with str keys is searched in key order, named by key.
+
+    Attributes whose names start with ``_`` are skipped. A parameter reachable twice is
+    listed once, under the first name found.
+
+    Example:
+        >>> import minigrad as mg
+        >>> class Line(mg.nn.Module):
+        ...     def __init__(self):
+        ...         self.a = mg.Parameter(-2.0)
+        ...         self.b = mg.Parameter(-1.0)
+        ...     def forward(self, x):
+        ...         return self.a * x + self.b
+        >>> line = Line()
+        >>> [name for name, _ in line.named_parameters()]
+        ['a', 'b']
+        >>> line(3.0).item()
+        -7.0
+    """
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """Compute the module's output; subclasses define it."""
+        raise NotImplementedError(f"{type(self).__name__} does not define forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Call `forward`: ``model(x)`` is ``model.forward(x)``."""
+        return self.forward(*args, **kwargs)
+
+    def named_parameters(self) -> Iterator[tuple[str, Parameter]]:
+        """Yield ``(dotted name, parameter)`` pairs in the documented order (see the class).
+
+        The walk uses an explicit stack, and skips a module or container met a second time,
+        so a module that refers back to its parent does not loop.
+        """
+        seen: set[int] = set()
+        stack: list[tuple[str, object]] = [("", self)]
+        while stack:
+            name, obj = stack.pop()
+            if id(obj) in seen:
+                continue
+            if isinstance(obj, Parameter):
+                seen.add(id(obj))
+                yield name, obj
+                continue
+            if isinstance(obj, Module):
+                items: list[tuple[str, object]] = [
+                    (key, item) for key, item in vars(obj).items() if not key.startswith("_")
+                ]
+            elif isinstance(obj, list | tuple):
+                items = [(str(i), item) for i, item in enumerate(obj)]
+            elif isinstance(obj, dict):
+                items = [(key, item) for key, item in obj.items() if isinstance(key, str)]
+            else:
+                continue
+            seen.add(id(obj))
+            prefix = f"{name}." if name else ""
+            stack.extend((prefix + key, item) for key, item in reversed(items))
+
+    def parameters(self) -> list[Parameter]:
+        """Return every parameter, in the order of `named_parameters`.
+
+        Example:
+            >>> import minigrad as mg
+            >>> len(mg.nn.Neuron(3).parameters())  # three weights and a bias
+            4
+        """
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Set every parameter's ``.grad`` to 0.0 (as ``optimizer.zero_grad()`` does)."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def state_dict(self) -> dict[str, float]:
+        """Return ``{name: number}`` for every parameter, in the order of `named_parameters`.
+
+        Example:
+            >>> import minigrad as mg
+            >>> mg.nn.Neuron(2, rng=0).state_dict()
+            {'w.0': 0.6888437030500962, 'w.1': 0.515908805880605, 'b': 0.0}
+        """
+        return {name: p.data for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Set every parameter from ``{name: number}``, as returned by `state_dict`.
+
+        Everything is checked before anything is changed: when this raises, the module is
+        exactly as it was.
+
+        Args:
+            state_dict: One real number (int, float, numpy scalar) per parameter name.
+
+        Raises:
+            TypeError: `state_dict` is not a mapping.
+            ValueError: A name is missing or unexpected, or an entry is not a real number.
+
+        Example:
+            >>> import minigrad as mg
+            >>> n = mg.nn.Neuron(1)
+            >>> n.load_state_dict({"w.0": 2.0, "b": 1.0})
+            >>> n([3.0]).item()  # relu(2·3 + 1)
+            7.0
+            >>> n.load_state_dict({"w.0": 2.0})
+            Traceback (most recent call last):
+            ...
+            ValueError: state_dict does not fit ReLUNeuron(nin=1): missing ['b']
+        """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(
+                f"load_state_dict takes a mapping from parameter names to numbers; "
+                f"got {type(state_dict).__name__}"
+            )
+        named = dict(self.named_parameters())
+        missing = [name for name in named if name not in state_dict]
+        unexpected = [repr(key) for key in state_dict if key not in named]
+        if missing or unexpected:
+            problems = []
+            if missing:
+                problems.append(f"missing {_shorten([repr(name) for name in missing])}")
+            if unexpected:
+                problems.append(f"unexpected {_shorten(unexpected)}")
+            raise ValueError(f"state_dict does not fit {self!r}: {'; '.join(problems)}")
+        numbers: dict[str, float] = {}
+        for name in named:
+            entry = state_dict[name]
+            try:
+                if isinstance(entry, bool | Value):
+                    raise TypeError
+                numbers[name] = as_float(entry)
+            except (TypeError, ValueError):
+                text = repr(entry) if len(repr(entry)) <= 40 else repr(entry)[:37] + "..."
+                raise ValueError(
+                    f"state_dict[{name!r}] must be a real number; got {type(entry).__name__} {text}"
+                ) from None
+        for name, p in named.items():
+            p.data = numbers[name]
+
+
+def _shorten(names: list[str], limit: int = 6) -> str:
+    shown = ", ".join(names[:limit])
+    more = f", ... ({len(names)} in all)" if len(names) > limit else ""
+    return f"[{shown}{more}]"
+
+
+class Neuron(Module):
+    """One neuron: relu(w·x + b), or the linear w·x + b when ``nonlin=False``.
+
+    With inputs x₁…xₙ: out = relu(b + w₁x₁ + … + wₙxₙ), where relu(z) = max(z, 0).
+
+    Args:
+        nin: The number of inputs n (≥ 1).
+        nonlin: Apply the ReLU (hidden layers); False for a linear output.
+        rng: Where the weights come from: a `random.Random`, an int seed, or None for the
+            module's default generator (see `manual_seed`). Each wᵢ ~ uniform(−1, 1); b = 0.
+
+    Attributes:
+        w: The weights, Parameters named ``"w.0"``, ``"w.1"``, ...
+        b: The bias, a Parameter named ``"b"``.
+
+    Example:
+        >>> import minigrad as mg
+        >>> n = mg.nn.Neuron(2, nonlin=False)
+        >>> n.load_state_dict({"w.0": 1.0, "w.1": -1.0, "b": 0.5})
+        >>> n([3.0, 5.0]).item()
+        -1.5
+    """
+
+    def __init__(
+        self, nin: int, nonlin: bool = True, *, rng: random.Random | int | None = None
+    ) -> None:
+        self.nin = _size("nin", nin)
+        if not isinstance(nonlin, bool):
+            raise TypeError(f"nonlin must be a bool; got {type(nonlin).__name__} {nonlin!r}")
+        generator = _generator(rng)
+        self.w = [Parameter(generator.uniform(-1.0, 1.0), name=f"w.{i}") for i in range(nin)]
+        self.b = Parameter(0.0, name="b")
+        self.nonlin = nonlin
+
+    def forward(self, x: Any) -> Value:
+        """relu(b + Σ wᵢxᵢ) for a list of `nin` inputs (or one Value/number when nin = 1)."""
+        xs = _inputs(repr(self), x, self.nin)
+        act: Value = self.b
+        for wi, xi in zip(self.w, xs, strict=True):
+            act = act + wi * xi
+        return act.relu() if self.nonlin else act
+
+    def __repr__(self) -> str:
+        return f"{'ReLU' if self.nonlin else 'Linear'}Neuron(nin={self.nin})"
+
+
+class Layer(Module):
+    """`nout` neurons that all see the same `nin` inputs.
+
+    Args:
+        nin: The number of inputs.
+        nout: The number of neurons, hence of outputs.
+        **kwargs: Passed to each `Neuron` (``nonlin``, ``rng``).
+
+    Attributes:
+        neurons: The neurons, in output order.
+
+    Returns (when called): a list of `nout` Values, or a single Value when ``nout == 1`` (so
+    a one-neuron layer can feed a one-input layer, and a loss gets a Value, not a list).
+
+    Example:
+        >>> import minigrad as mg
+        >>> layer = mg.nn.Layer(3, 2)
+        >>> len(layer([1.0, 2.0, 3.0]))
+        2
+    """
+
+    def __init__(self, nin: int, nout: int, **kwargs: Any) -> None:
+        self.nin = _size("nin", nin)
+        self.nout = _size("nout", nout)
+        kwargs["rng"] = _generator(kwargs.get("rng"))  # one generator for all neurons
+        self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
+        for name, p in self.named_parameters():
+            p.name = name
+
+    def forward(self, x: Any) -> Value | list[Value]:
+        """Every neuron's output: a list, or one Value for a one-neuron layer."""
+        xs = _inputs(repr(self), x, self.nin)
+        out = [neuron(xs) for neuron in self.neurons]
+        return out[0] if len(out) == 1 else out
+
+    def __repr__(self) -> str:
+        kind = "ReLU" if self.neurons[0].nonlin else "Linear"
+        return f"Layer(nin={self.nin}, nout={self.nout}, {kind})"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: ReLU hidden layers, then a linear output layer.
+
+    ``MLP(2, [16, 16, 1])`` maps 2 inputs through two hidden layers of 16 ReLU neurons to
+    one linear output (micrograd's two-moons classifier). A network whose last layer has one
+    neuron returns a single Value.
+
+    Args:
+        nin: The number of inputs.
+        nouts: The sizes of the layers, the last being the number of outputs.
+        rng: Where the weights come from (see `Neuron`); one generator serves all layers.
+
+    Attributes:
+        layers: The layers, input side first.
+
+    Example:
+        >>> import minigrad as mg
+        >>> model = mg.nn.MLP(2, [16, 1, 1])
+        >>> model
+        MLP(nin=2, nouts=[16, 1, 1])
+        >>> type(model([0.5, -1.0])).__name__
+        'Value'
+    """
+
+    def __init__(
+        self, nin: int, nouts: list[int], *, rng: random.Random | int | None = None
+    ) -> None:
+        self.nin = _size("nin", nin)
+        if isinstance(nouts, int | str) or not hasattr(nouts, "__iter__"):
+            raise TypeError(f"nouts must be a list of layer sizes, e.g. [16, 16, 1]; got {nouts!r}")
+        sizes = [_size("each layer size in nouts", n) for n in nouts]
+        if not sizes:
+            raise ValueError("nouts must list at least one layer size, e.g. [1]")
+        generator = _generator(rng)
+        dims = [nin, *sizes]
+        last = len(sizes) - 1
+        self.layers = [
+            Layer(dims[i], dims[i + 1], nonlin=i != last, rng=generator) for i in range(len(sizes))
+        ]
+        for name, p in self.named_parameters():
+            p.name = name
+
+    def forward(self, x: Any) -> Value | list[Value]:
+        """The network's output for `nin` inputs: a Value for one output, else a list."""
+        out: Any = _inputs(repr(self), x, self.nin)
+        for layer in self.layers:
+            out = layer(out)
+        return out  # type: ignore[no-any-return]  # a Value or a list of Values, as documented
+
+    def __repr__(self) -> str:
+        return f"MLP(nin={self.nin}, nouts={[layer.nout for layer in self.layers]})"
+
+
+# --- files ------------------------------------------------------------------------------------
+
+
+def save(module: Module, path: str | os.PathLike[str]) -> None:
+    """Write the module's parameters to a JSON file (written whole, then moved into place).
+
+    The file is ``{"format": "minigrad.nn.state_dict", "version": 1, "module": "MLP(...)",
+    "state_dict": {name: number}}``. Numbers are written exactly (Python's shortest repr
+    round-trips), and nan/inf as JSON's common extension ``NaN``/``Infinity``.
+
+    Args:
+        module: The module to save.
+        path: The file to write.
+
+    Example:
+        >>> import minigrad as mg, tempfile, os
+        >>> model = mg.nn.MLP(2, [3, 1])
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.json")
+        >>> mg.nn.save(model, path)
+        >>> copy = mg.nn.MLP(2, [3, 1])
+        >>> mg.nn.load(copy, path)
+        >>> copy.state_dict() == model.state_dict()
+        True
+    """
+    if not isinstance(module, Module):
+        raise TypeError(f"save takes a minigrad.nn.Module; got {type(module).__name__}")
+    target = Path(path)
+    payload = {
+        "format": FILE_FORMAT,
+        "version": FILE_VERSION,
+        "module": repr(module),
+        "state_dict": module.state_dict(),
+    }
+    text = json.dumps(payload, indent=1)
+    handle, temporary = tempfile.mkstemp(prefix=target.name, suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, item in pairs:
+        if key in result:
+            raise ValueError(f"the key {key!r} appears twice")
+        result[key] = item
+    return result
+
+
+def load(module: Module, path: str | os.PathLike[str]) -> None:
+    """Set the module's parameters from a file written by `save` (JSON; nothing is executed).
+
+    The file's parameters must match the module's names exactly (checked as
+    `Module.load_state_dict` does); when this raises, the module is unchanged.
+
+    Args:
+        module: The module to fill, built with the same shape as the saved one.
+        path: The file to read.
+
+    Raises:
+        OSError: The file cannot be read.
+        ValueError: The file is not a minigrad JSON state file, or does not fit the module.
+    """
+    if not isinstance(module, Module):
+        raise TypeError(f"load takes a minigrad.nn.Module; got {type(module).__name__}")
+    text = Path(path).read_text(encoding="utf-8")
+    try:
+        payload = json.loads(text, object_pairs_hook=_unique_keys)
+    except ValueError as error:  # json.JSONDecodeError is a ValueError
+        raise ValueError(f"{os.fspath(path)} is not a valid JSON file: {error}") from None
+    if (
+        not isinstance(payload, dict)
+        or payload.get("format") != FILE_FORMAT
+        or "state_dict" not in payload
+    ):
+        raise ValueError(
+            f"{os.fspath(path)} is not a minigrad model file: expected a JSON object with "
+            f'"format": "{FILE_FORMAT}" and "state_dict" (as written by mg.nn.save)'
+        )
+    if payload.get("version") != FILE_VERSION:
+        raise ValueError(
+            f"{os.fspath(path)} has format version {payload.get('version')!r}; "
+            f"this minigrad reads version {FILE_VERSION}"
+        )
+    state = payload["state_dict"]
+    if not isinstance(state, dict):
+        raise ValueError(f"{os.fspath(path)}: 'state_dict' must be a JSON object")
+    try:
+        module.load_state_dict(state)
+    except ValueError as error:
+        raise ValueError(f"{os.fspath(path)}: {error}") from None

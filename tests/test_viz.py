@@ -1,0 +1,168 @@
+"""mg.to_dot and mg.draw_graph: what each node shows, the layout's layers, files, limits."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import minigrad as mg
+from minigrad import viz
+
+
+def line_fit_sample() -> tuple[mg.Value, mg.Value, mg.Parameter, mg.Parameter]:
+    """The seed's one-sample graph: L = (a·x + b − y)² with x = 0.5, y = 2."""
+    a, b = mg.Parameter(-2.0, name="a"), mg.Parameter(-1.0, name="b")
+    pred = a * 0.5 + b
+    loss = (pred - 2.0) ** 2
+    return loss, pred, a, b
+
+
+def node_lines(dot: str) -> list[str]:
+    return [line for line in dot.splitlines() if re.match(r"\s+[nc]\d+ \[", line)]
+
+
+def edge_lines(dot: str) -> list[str]:
+    return [line for line in dot.splitlines() if "->" in line]
+
+
+def test_dot_shows_each_value_with_op_data_and_grad() -> None:
+    loss, pred, _, _ = line_fit_sample()
+    loss.backward()
+    dot = mg.to_dot(loss, labels={pred: "ŷ"})
+    assert dot.startswith("digraph minigrad {") and dot.rstrip().endswith("}")
+    assert "rankdir=LR" in dot
+    nodes = node_lines(dot)
+    # Values: a, b, a·x, ŷ, ŷ − y, L; constants: x = 0.5, y = 2, the exponent 2.
+    assert len([n for n in nodes if n.strip().startswith("n")]) == 6
+    assert len([n for n in nodes if n.strip().startswith("c")]) == 3
+    assert len(edge_lines(dot)) == 2 + 2 + 2 + 2
+    # The hand-derived gradients of the seed: dL/da = 2·x·(ŷ − y) = −4, dL/db = 2·(ŷ − y) = −8.
+    assert '[label="a\\ndata -2\\ngrad -4"' in dot
+    assert '[label="b\\ndata -1\\ngrad -8"' in dot
+    assert '"ŷ = add\\ndata -2\\ngrad -8"' in dot
+    assert '"pow_const\\ndata 16\\ngrad 1"' in dot
+    assert '[label="0.5", shape=box, style="dashed"' in dot
+
+
+def test_dot_before_backward_shows_zero_gradients() -> None:
+    loss, _, _, _ = line_fit_sample()
+    assert all("grad 0" in line for line in node_lines(mg.to_dot(loss)) if "data" in line)
+
+
+def test_dot_escapes_names() -> None:
+    p = mg.Parameter(1.0, name='say "hi" \\ now')
+    dot = mg.to_dot(p * 2)
+    assert 'say \\"hi\\" \\\\ now' in dot
+
+
+def test_dot_edges_follow_the_graph_shared_inputs_included() -> None:
+    x = mg.Value(3.0)
+    y = x * x * x
+    dot = mg.to_dot(y)
+    # x feeds the first product twice and the second once: three edges out of x.
+    x_key = next(line.split()[0] for line in node_lines(dot) if '"input' in line)
+    assert sum(line.strip().startswith(f"{x_key} ->") for line in edge_lines(dot)) == 3
+
+
+def test_walk_is_iterative_for_deep_graphs() -> None:
+    x = mg.Parameter(1.0, name="x")
+    y: mg.Value = x
+    for _ in range(5000):  # far beyond Python's recursion limit
+        y = y * 1.0
+    dot = mg.to_dot(y)
+    assert len(node_lines(dot)) == 5001 + 5000
+
+
+def test_layers_are_longest_paths_with_leaves_next_to_their_first_use() -> None:
+    loss, _, _, _ = line_fit_sample()
+    nodes = viz._build(loss, None)
+    by_title = {n.title: n for n in nodes if n.kind != "constant"}
+    assert by_title["mul"].layer == 1
+    assert by_title["add"].layer == 2
+    assert by_title["sub"].layer == 3
+    assert by_title["pow_const"].layer == 4  # the output is rightmost
+    assert by_title["a"].layer == 0
+    assert by_title["b"].layer == 1  # b is first used by add, in layer 2
+    for node in nodes:
+        for source in node.inputs:
+            assert source.layer < node.layer  # every edge goes left to right
+        if node.kind in ("op", "output"):
+            values = [s for s in node.inputs if s.kind != "constant"]
+            assert node.layer == 1 + max(s.layer for s in values)
+
+
+def test_ordering_routes_long_edges_through_waypoints() -> None:
+    neuron = mg.nn.Neuron(3, rng=0)
+    out = neuron([1.0, 2.0, 3.0])
+    layers, edges = viz._order_layers(viz._build(out, None))
+    for edge in edges:
+        hops = [edge.source, *edge.waypoints, edge.target]
+        assert [h.layer for h in hops] == list(range(edge.source.layer, edge.target.layer + 1))
+    for layer in layers:  # no two boxes of a column overlap
+        ys = sorted(n.y for n in layer)
+        assert all(b - a >= viz._LANE - 1e-9 for a, b in itertools.pairwise(ys))
+
+
+@pytest.mark.parametrize(
+    ("suffix", "magic"), [(".png", b"\x89PNG"), (".svg", b"<?xml"), (".pdf", b"%PDF")]
+)
+def test_draw_graph_writes_the_format_of_the_suffix(
+    tmp_path: Path, suffix: str, magic: bytes
+) -> None:
+    loss, pred, _, _ = line_fit_sample()
+    loss.backward()
+    path = mg.draw_graph(loss, tmp_path / f"graph{suffix}", labels={pred: "ŷ"}, title="L")
+    assert path == tmp_path / f"graph{suffix}"
+    assert path.read_bytes().startswith(magic)
+
+
+def test_draw_graph_refuses_large_graphs_with_the_count_and_the_limit(tmp_path: Path) -> None:
+    model = mg.nn.MLP(2, [16, 16, 1], rng=0)
+    out = model([0.5, -0.5])
+    n_values = len(viz._topological(out))
+    with pytest.raises(
+        ValueError,
+        match=rf"has \d+ nodes \({n_values} Values and \d+ constants\), more than "
+        r"draw_graph's limit of 60",
+    ) as info:
+        mg.draw_graph(out, tmp_path / "big.png")
+    assert "smaller piece" in str(info.value)
+    assert not (tmp_path / "big.png").exists()
+    small = mg.nn.Neuron(2, rng=0)([1.0, 2.0])
+    with pytest.raises(ValueError, match="limit of 5"):
+        mg.draw_graph(small, tmp_path / "small.png", max_nodes=5)
+    assert mg.draw_graph(small, tmp_path / "small.png", max_nodes=10).exists()
+
+
+def test_draw_graph_bad_arguments(tmp_path: Path) -> None:
+    loss, _, _, _ = line_fit_sample()
+    with pytest.raises(ValueError, match=r"writes \.png, \.svg, \.pdf files; got .*'\.jpg'"):
+        mg.draw_graph(loss, tmp_path / "graph.jpg")
+    with pytest.raises(TypeError, match="expected a minigrad Value to draw; got float"):
+        mg.draw_graph(1.0, tmp_path / "graph.png")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="expected a minigrad Value"):
+        mg.to_dot([loss])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="max_nodes must be a positive int"):
+        mg.draw_graph(loss, tmp_path / "graph.png", max_nodes=0)
+
+
+def test_a_single_leaf_draws(tmp_path: Path) -> None:
+    p = mg.Parameter(1.5, name="alone")
+    assert "alone" in mg.to_dot(p)
+    assert mg.draw_graph(p, tmp_path / "leaf.png").stat().st_size > 0
+
+
+def test_importing_minigrad_imports_neither_matplotlib_nor_numpy() -> None:
+    code = (
+        "import sys, minigrad; "
+        "print(sorted(m for m in ('matplotlib', 'numpy') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
