@@ -390,7 +390,8 @@ def _compare_key(other: object) -> float:
 
 
 # --- recording nodes ---------------------------------------------------------------------------
-# The hot path of the whole library: every op on Values runs through _unary or _binary.
+# The hot path of the whole library: every op on Values ends in _link (one Value input) or
+# _binary (two); both fall back to _record for everything but "grad on, no anomaly".
 
 
 def _operand(rule: Rule, x: object) -> float:
@@ -434,8 +435,9 @@ def _record(
     return out
 
 
-# The hot paths below repeat _node's few lines rather than call it: a call costs about as much
-# as the rest of an op here (measured with callgrind). _state.plain is "grad on, no anomaly".
+# _link and _binary repeat _node's few lines rather than call it: a call costs about as much as
+# the rest of an op here (measured with callgrind). _state.plain is "grad on, no anomaly", read
+# only while some thread has switched a mode (modes.special_threads).
 
 
 def _link(rule: Rule, data: float, value: Value, args: tuple[Any, ...]) -> Value:
@@ -455,10 +457,9 @@ def _link(rule: Rule, data: float, value: Value, args: tuple[Any, ...]) -> Value
 
 
 def _unary(rule: Rule, x: Any) -> Value:
+    """Apply a one-input rule to a Value or a number."""
     if x.__class__ is Value or isinstance(x, Value):
-        if x.requires_grad and (modes.special_threads == 0 or _state.plain):
-            return _link(rule, rule.forward(x.data), x, (x,))
-        return _record(rule, rule.forward(x.data), (x,) if x.requires_grad else None, (x.data,))
+        return _link(rule, rule.forward(x.data), x, (x,))
     xd = _operand(rule, x)
     return _record(rule, rule.forward(xd), None, (xd,))
 
