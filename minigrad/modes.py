@@ -66,17 +66,18 @@ def is_anomaly_enabled() -> bool:
     return state.anomaly
 
 
-class _GradMode:
-    """Shared body of `no_grad` and `enable_grad`: a nestable context manager and decorator."""
+class _SwitchBlock:
+    """Set one switch of this thread for a block: a nestable context manager and decorator."""
 
-    _enabled: bool
+    _switch: str  # "grad_enabled" or "anomaly"
+    _value: bool
 
     def __init__(self) -> None:
         self._saved: list[bool] = []
 
     def __enter__(self) -> None:
-        self._saved.append(state.grad_enabled)
-        state.set(grad_enabled=self._enabled)
+        self._saved.append(getattr(state, self._switch))
+        state.set(**{self._switch: self._value})
 
     def __exit__(
         self,
@@ -84,20 +85,20 @@ class _GradMode:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        state.set(grad_enabled=self._saved.pop())
+        state.set(**{self._switch: self._saved.pop()})
 
     def __call__(self, func: F) -> F:
-        mode = type(self)
+        block = type(self)
 
         @functools.wraps(func)
         def wrapper(*args: object, **kwargs: object) -> object:
-            with mode():
+            with block():
                 return func(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]  # same signature as func
 
 
-class no_grad(_GradMode):  # noqa: N801 (named as torch.no_grad, so code carries over)
+class no_grad(_SwitchBlock):  # noqa: N801 (named as torch.no_grad, so code carries over)
     """Record no graph: results made inside do not require grad.
 
     Use it as a context manager or a decorator. It nests, and it only affects the current
@@ -117,10 +118,11 @@ class no_grad(_GradMode):  # noqa: N801 (named as torch.no_grad, so code carries
         False
     """
 
-    _enabled = False
+    _switch = "grad_enabled"
+    _value = False
 
 
-class enable_grad(_GradMode):  # noqa: N801 (named as torch.enable_grad)
+class enable_grad(_SwitchBlock):  # noqa: N801 (named as torch.enable_grad)
     """Record a graph again inside a `no_grad` block (context manager or decorator).
 
     Example:
@@ -133,15 +135,17 @@ class enable_grad(_GradMode):  # noqa: N801 (named as torch.enable_grad)
         True
     """
 
-    _enabled = True
+    _switch = "grad_enabled"
+    _value = True
 
 
-class detect_anomaly:  # noqa: N801 (named as torch.autograd.detect_anomaly)
+class detect_anomaly(_SwitchBlock):  # noqa: N801 (named as torch.autograd.detect_anomaly)
     """Turn the first NaN or infinity into an error that says where it came from.
 
     Inside the block every op checks its result: the first forward or backward result that is
     NaN or ±inf raises `FloatingPointError` naming the op, its inputs and the line of your code
-    that created the node. It slows every op down, so use it to debug, not to train.
+    that created the node. It slows every op down, so use it to debug, not to train. Like
+    `no_grad`, it nests, affects only the current thread, and also works as a decorator.
 
     Example:
         >>> import minigrad as mg
@@ -153,17 +157,5 @@ class detect_anomaly:  # noqa: N801 (named as torch.autograd.detect_anomaly)
         FloatingPointError: log returned -inf in its forward pass...
     """
 
-    def __init__(self) -> None:
-        self._saved: list[bool] = []
-
-    def __enter__(self) -> None:
-        self._saved.append(state.anomaly)
-        state.set(anomaly=True)
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        state.set(anomaly=self._saved.pop())
+    _switch = "anomaly"
+    _value = True

@@ -51,3 +51,15 @@ def test_finite_computation_runs_unchanged_under_anomaly_mode():
     with mg.detect_anomaly():
         (x * x + mg.exp(x)).backward()
     assert x.grad == pytest.approx(4 + math.exp(2))
+
+
+def test_detect_anomaly_works_as_a_decorator_and_nests():
+    @mg.detect_anomaly()
+    def risky(v):
+        with mg.detect_anomaly():
+            pass  # an inner block must not switch the outer one off
+        return mg.log(v)
+
+    with pytest.raises(FloatingPointError, match="log returned -inf"):
+        risky(mg.Value(0.0))
+    assert not mg.is_anomaly_enabled()
