@@ -1,0 +1,170 @@
+"""The docs run: every python block in README.md and docs/, the generated rule table, the images.
+
+Conventions (see docs/docs_blocks.py): a page's ```python blocks run in order in one namespace;
+a ```text block right after one is its expected output; ``<!-- requires: X -->`` before a block
+stops the page there, reported as skipped, when feature X is missing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+
+
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"_docs_{name}", DOCS / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+docs_blocks = _load("docs_blocks")
+gen_rules_table = _load("gen_rules_table")
+
+# README's block prints a result it states in a comment; everywhere else printed output is
+# checked against the ```text block that follows.
+UNCHECKED_OUTPUT = {"README.md"}
+
+
+def _normalise(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.strip("\n").split("\n"))
+
+
+def run_page(text: str, name: str) -> list[str]:
+    """Run the python blocks of one page; return the features that stopped it (if any)."""
+    namespace: dict[str, object] = {"__name__": f"docs:{name}"}
+    for block in docs_blocks.blocks(text):
+        if block.lang != "python":
+            continue
+        lacking = docs_blocks.missing(block.requires)
+        if lacking:
+            return [f"{name}:{block.line} needs {', '.join(lacking)}"]
+        out = io.StringIO()
+        code = compile(block.code, f"{name}:{block.line}", "exec")
+        with contextlib.redirect_stdout(out):
+            exec(code, namespace)
+        printed = out.getvalue()
+        if block.expected is not None:
+            assert _normalise(printed) == _normalise(block.expected), (
+                f"{name}:{block.line}: the block printed\n{printed}\nbut the page shows\n"
+                f"{block.expected}"
+            )
+        elif printed and name not in UNCHECKED_OUTPUT:
+            raise AssertionError(
+                f"{name}:{block.line}: the block printed\n{printed}\nbut no ```text block "
+                "after it shows the reader what to expect"
+            )
+    return []
+
+
+PAGES = [p for p in docs_blocks.markdown_pages() if "```python" in p.read_text(encoding="utf-8")]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(ROOT)) for p in PAGES])
+def test_code_blocks_run(page: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    stopped = run_page(page.read_text(encoding="utf-8"), str(page.relative_to(ROOT)))
+    if stopped:
+        pytest.skip("; ".join(stopped) + " (marked <!-- requires: ... -->)")
+
+
+def test_a_wrong_expected_output_fails() -> None:
+    page = "```python\nprint(1 + 1)\n```\n\n```text\n3\n```\n"
+    with pytest.raises(AssertionError, match="printed"):
+        run_page(page, "wrong.md")
+
+
+def test_unshown_output_fails() -> None:
+    with pytest.raises(AssertionError, match="no ```text block"):
+        run_page("```python\nprint('surprise')\n```\n", "unshown.md")
+
+
+def test_blocks_share_a_namespace_and_stop_at_a_missing_feature(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(docs_blocks.FEATURES, "absent", lambda: False)
+    page = (
+        "```python\nx = 2\n```\n\n"
+        "    ```python\n    print(x * 21)\n    ```\n\n    ```text\n    42\n    ```\n\n"
+        "<!-- requires: absent -->\n```python\nraise RuntimeError('must not run')\n```\n"
+    )
+    assert run_page(page, "p.md") == ["p.md:14 needs absent"]
+
+
+def test_unknown_marker_is_an_error() -> None:
+    with pytest.raises(ValueError, match="unknown requires marker"):
+        run_page("<!-- requires: warp_drive -->\n```python\npass\n```\n", "p.md")
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_rule_table_is_generated_from_the_rules(lang: str) -> None:
+    path = gen_rules_table.PAGES[lang]
+    assert path.read_text(encoding="utf-8") == gen_rules_table.page(lang), (
+        f"{path.relative_to(ROOT)} is stale: run python docs/gen_rules_table.py"
+    )
+
+
+def test_rule_table_has_a_row_per_rule() -> None:
+    from minigrad.ops import RULES
+
+    rows = [line for line in gen_rules_table.table("en").splitlines() if line.startswith("| `")]
+    assert [row.split("`")[1] for row in rows] == list(RULES)
+
+
+IMAGES = [
+    (page, target)
+    for page in docs_blocks.markdown_pages()
+    if page.is_relative_to(DOCS)
+    for target in docs_blocks.image_paths(page.read_text(encoding="utf-8"))
+]
+
+
+@pytest.mark.parametrize(
+    ("page", "target"), IMAGES, ids=[f"{p.relative_to(DOCS)}:{t}" for p, t in IMAGES]
+)
+def test_every_image_exists(page: Path, target: str) -> None:
+    path = (page.parent / target).resolve()
+    assert path.is_file(), (
+        f"{page.relative_to(ROOT)} shows {target}, which does not exist: run "
+        "python docs/gen_figures.py (figures come from the examples)"
+    )
+
+
+def test_korean_tutorial_mirrors_the_english_one() -> None:
+    english = {p.relative_to(DOCS) for p in (DOCS / "tutorial").rglob("*.md")}
+    korean = {p.relative_to(DOCS / "ko") for p in (DOCS / "ko" / "tutorial").rglob("*.md")}
+    assert english == korean
+    for page in english:
+        en_figures = docs_blocks.image_paths((DOCS / page).read_text(encoding="utf-8"))
+        ko_figures = docs_blocks.image_paths((DOCS / "ko" / page).read_text(encoding="utf-8"))
+        assert [Path(f).name for f in en_figures] == [Path(f).name for f in ko_figures], page
+
+
+CODE_WIDTH = 80  # what a code block shows without scrolling on a laptop screen
+
+
+@pytest.mark.parametrize(
+    "page",
+    [p for p in docs_blocks.markdown_pages() if p.is_relative_to(DOCS)],
+    ids=lambda p: str(p.relative_to(DOCS)),
+)
+def test_code_fits_the_page_width(page: Path) -> None:
+    long = [
+        f"line {block.line + 1 + i}: {len(text)} characters"
+        for block in docs_blocks.blocks(page.read_text(encoding="utf-8"))
+        if block.lang in ("python", "bash", "text")
+        for i, text in enumerate(block.code.split("\n"))
+        if len(text) > CODE_WIDTH
+    ]
+    assert not long, f"{page.relative_to(ROOT)}: code wider than {CODE_WIDTH}: {long}"
