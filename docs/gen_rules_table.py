@@ -17,8 +17,8 @@ from minigrad.ops import RULES
 DOCS = Path(__file__).resolve().parent
 
 HEADERS = {
-    "en": ("op", "inputs", "f", "∂f / ∂inputs", "edge points (as PyTorch, float64)"),
-    "ko": ("연산", "입력 수", "f", "∂f / ∂입력", "경계점의 약속 (PyTorch float64와 같음)"),
+    "en": ("op", "f", "∂f / ∂inputs", "edge points (as PyTorch, float64)"),
+    "ko": ("연산", "f", "∂f / ∂입력", "경계점의 약속 (PyTorch float64와 같음)"),
 }
 
 INTROS = {
@@ -54,7 +54,7 @@ PAGES = {"en": DOCS / "reference" / "rules.md", "ko": DOCS / "ko" / "reference" 
 
 def _cell(text: str) -> str:
     """Escape what Markdown would read as table syntax, emphasis or HTML."""
-    for char in ("\\", "|", "*", "_", "`", "[", "]"):
+    for char in ("\\", "|", "*", "_", "`", "[", "]", "{", "}"):
         text = text.replace(char, "\\" + char)
     return text.replace("<", "&lt;").replace(">", "&gt;") or "—"
 
@@ -69,7 +69,6 @@ def table(lang: str) -> str:
     for rule in RULES.values():
         cells = [
             f"`{rule.name}`",
-            str(rule.arity),
             _cell(rule.formula),
             _cell(rule.derivative),
             _cell(rule.edges),

@@ -122,6 +122,40 @@ def test_rule_table_has_a_row_per_rule() -> None:
     assert [row.split("`")[1] for row in rows] == list(RULES)
 
 
+def test_rule_table_renders_every_cell_verbatim() -> None:
+    """Markdown must not eat |x|, x ** c, {−1, 0, 1} or <: each cell shows the rule's text."""
+    from html.parser import HTMLParser
+
+    markdown = pytest.importorskip("markdown", reason="the docs extra is not installed")
+    from minigrad.ops import RULES
+
+    class Cells(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.rows: list[list[str]] = []
+            self.cell: list[str] | None = None
+
+        def handle_starttag(self, tag: str, attrs: object) -> None:
+            if tag == "tr":
+                self.rows.append([])
+            elif tag == "td":
+                self.cell = []
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag == "td" and self.cell is not None:
+                self.rows[-1].append("".join(self.cell))
+                self.cell = None
+
+        def handle_data(self, data: str) -> None:
+            if self.cell is not None:
+                self.cell.append(data)
+
+    parser = Cells()
+    parser.feed(markdown.markdown(gen_rules_table.table("en"), extensions=["tables", "attr_list"]))
+    expected = [[r.name, r.formula, r.derivative, r.edges or "—"] for r in RULES.values()]
+    assert [row for row in parser.rows if row] == expected
+
+
 IMAGES = [
     (page, target)
     for page in docs_blocks.markdown_pages()
