@@ -8,8 +8,9 @@ Conventions in the Markdown (README.md and docs/**/*.md):
   block that prints must be followed by one, so that what the reader sees is checked.
 * ``<!-- requires: nn -->`` on the line before a block (or before a ``::: minigrad.x``
   reference) marks something that needs a feature not every build has. When the feature is
-  missing, the test suite stops running the page there and reports the page as skipped, and
-  the site shows a note instead of the reference. Known features: see `FEATURES`.
+  missing, the test suite skips that block (only that one: a later block that depends on it
+  needs the marker too) and reports the page as skipped, naming the block; the site shows a
+  note instead of the reference. Known features: see `FEATURES`.
 * Images are ``![alt](path)``; `image_paths` lists them so a test can check they exist.
 """
 

@@ -48,14 +48,36 @@ def example_page(script: Path) -> str:
     return "\n".join(parts)
 
 
+def examples_index(scripts: list[Path]) -> str:
+    """The page that lists every example with the first line of its docstring."""
+    lines = [
+        "# Examples",
+        "",
+        "One runnable lesson per script, in `examples/` of the repository. Each takes `--out DIR`"
+        " for its figures and `--help` for its options; the tutorial shows their figures.",
+        "",
+        "| script | what it shows |",
+        "|---|---|",
+    ]
+    for script in scripts:
+        if script.name.startswith("_"):
+            continue
+        docstring = ast.get_docstring(ast.parse(script.read_text(encoding="utf-8"))) or ""
+        summary = docstring.split("\n")[0].replace("|", "\\|")
+        lines.append(f"| [`{script.name}`]({script.stem}.md) | {summary} |")
+    return "\n".join(lines) + "\n"
+
+
 def on_files(files: Any, config: Any, **kwargs: Any) -> Any:
-    """Add a generated page for every script in examples/."""
+    """Add a generated page for every script in examples/, and their index."""
     from mkdocs.structure.files import File
 
-    for script in sorted(EXAMPLES.glob("*.py")) if EXAMPLES.is_dir() else []:
+    scripts = sorted(EXAMPLES.glob("*.py")) if EXAMPLES.is_dir() else []
+    for script in scripts:
         files.append(
             File.generated(config, f"examples/{script.stem}.md", content=example_page(script))
         )
+    files.append(File.generated(config, "examples/index.md", content=examples_index(scripts)))
     return files
 
 
