@@ -208,3 +208,13 @@ def test_code_fits_the_page_width(page: Path) -> None:
         if len(text) > CODE_WIDTH
     ]
     assert not long, f"{page.relative_to(ROOT)}: code wider than {CODE_WIDTH}: {long}"
+
+
+def test_doctests_in_docstrings_become_code_blocks() -> None:
+    griffe_doctest = pytest.importorskip("griffe", reason="the docs extra is not installed") and (
+        _load("griffe_doctest")
+    )
+    text = "Summary.\n\nExample:\n    >>> x = 1\n    >>> x\n    1\n\nAfter.\n"
+    assert griffe_doctest.fence_doctests(text) == (
+        "Summary.\n\nExample:\n    ```pycon\n    >>> x = 1\n    >>> x\n    1\n    ```\n\nAfter.\n"
+    )
