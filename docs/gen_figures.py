@@ -2,8 +2,8 @@
 
 Every figure in the docs is ``assets/figures/<example>/<file>.png``, written by
 ``examples/<example>.py`` when its ``main(["--out", "docs/assets/figures/<example>"])`` runs. This
-script finds the examples the pages refer to, runs each once, and checks that every figure a
-page shows now exists. An example that does not exist (yet) is skipped with a loud message and
+script finds the examples the pages refer to, runs each once, checks that every figure a
+page shows now exists, and deletes the other files the examples wrote there. An example that does not exist (yet) is skipped with a loud message and
 the exit status is 1, as it is when a page shows a figure that no example wrote.
 
 Usage: ``python docs/gen_figures.py [EXAMPLE ...]`` (default: every example the docs show).
@@ -72,10 +72,17 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         ok = run_example(name) and ok
     for name in names:
-        for file in sorted(wanted.get(name, ())):
+        shown = wanted.get(name, set())
+        for file in sorted(shown):
             if not (FIGURES / name / file).is_file():
                 print(f"!!! MISSING assets/figures/{name}/{file}: a page shows it", file=sys.stderr)
                 ok = False
+        # Keep only what the docs show (an example may also write data, DOT text, other plots).
+        folder = FIGURES / name
+        for extra in sorted(folder.iterdir()) if folder.is_dir() else []:
+            if extra.is_file() and extra.name not in shown:
+                extra.unlink()
+                print(f"removed {extra.relative_to(ROOT)}: no page shows it")
     return 0 if ok else 1
 
 
