@@ -2,9 +2,10 @@
 
 Every figure in the docs is ``assets/figures/<example>/<file>.png``, written by
 ``examples/<example>.py`` when its ``main(["--out", "docs/assets/figures/<example>"])`` runs. This
-script finds the examples the pages refer to, runs each once, checks that every figure a
-page shows now exists, and deletes the other files the examples wrote there. An example that does not exist (yet) is skipped with a loud message and
-the exit status is 1, as it is when a page shows a figure that no example wrote.
+script finds the examples the pages refer to, runs each once, checks that every figure a page
+shows now exists, and deletes the other files the examples wrote there. An example that does
+not exist (yet) is skipped with a loud message and the exit status is 1, as it is when a page
+shows a figure that no example wrote.
 
 Usage: ``python docs/gen_figures.py [EXAMPLE ...]`` (default: every example the docs show).
 """
