@@ -191,7 +191,7 @@ def test_korean_tutorial_mirrors_the_english_one() -> None:
         assert [Path(f).name for f in en_figures] == [Path(f).name for f in ko_figures], page
 
 
-CODE_WIDTH = 80  # what a code block shows without scrolling on a laptop screen
+CODE_WIDTH = 78  # what a code block shows without scrolling in a 1280-pixel-wide window
 
 
 @pytest.mark.parametrize(
