@@ -218,3 +218,19 @@ def test_doctests_in_docstrings_become_code_blocks() -> None:
     assert griffe_doctest.fence_doctests(text) == (
         "Summary.\n\nExample:\n    ```pycon\n    >>> x = 1\n    >>> x\n    1\n    ```\n\nAfter.\n"
     )
+
+
+def test_a_marked_reference_to_a_missing_feature_becomes_a_note(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    hooks = _load("hooks")
+    features = sys.modules["docs_blocks"].FEATURES  # the copy the hook imported
+    monkeypatch.setitem(features, "absent", lambda: False)
+    monkeypatch.setitem(features, "present", lambda: True)
+    page = type("Page", (), {"file": type("File", (), {"src_path": "api.md"})()})()
+    text = "<!-- requires: absent -->\n::: minigrad.gone\n    options:\n      x: 1\n\nAfter.\n"
+    out = hooks.on_page_markdown(text, page)
+    assert "::: minigrad.gone" not in out and "`minigrad.gone` is not in this build" in out
+    assert out.endswith("\nAfter.\n")
+    kept = "<!-- requires: present -->\n::: minigrad.here\n"
+    assert hooks.on_page_markdown(kept, page) == kept
