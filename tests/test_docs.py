@@ -1,0 +1,236 @@
+"""The docs run: every python block in README.md and docs/, the generated rule table, the images.
+
+Conventions (see docs/docs_blocks.py): a page's ```python blocks run in order in one namespace;
+a ```text block right after one is its expected output; a block marked ``<!-- requires: X -->``
+is skipped when feature X is missing (the rest of the page still runs, and the page's test is
+then reported as skipped, naming the blocks it could not run).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+
+
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"_docs_{name}", DOCS / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+docs_blocks = _load("docs_blocks")
+gen_rules_table = _load("gen_rules_table")
+
+# README's block prints a result it states in a comment; everywhere else printed output is
+# checked against the ```text block that follows.
+UNCHECKED_OUTPUT = {"README.md"}
+
+
+def _normalise(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.strip("\n").split("\n"))
+
+
+def run_page(text: str, name: str) -> list[str]:
+    """Run the python blocks of one page; return the marked blocks it skipped (if any)."""
+    namespace: dict[str, object] = {"__name__": f"docs:{name}"}
+    skipped = []
+    for block in docs_blocks.blocks(text):
+        if block.lang != "python":
+            continue
+        lacking = docs_blocks.missing(block.requires)
+        if lacking:
+            skipped.append(f"{name}:{block.line} needs {', '.join(lacking)}")
+            continue
+        out = io.StringIO()
+        code = compile(block.code, f"{name}:{block.line}", "exec")
+        with contextlib.redirect_stdout(out):
+            exec(code, namespace)
+        printed = out.getvalue()
+        if block.expected is not None:
+            assert _normalise(printed) == _normalise(block.expected), (
+                f"{name}:{block.line}: the block printed\n{printed}\nbut the page shows\n"
+                f"{block.expected}"
+            )
+        elif printed and name not in UNCHECKED_OUTPUT:
+            raise AssertionError(
+                f"{name}:{block.line}: the block printed\n{printed}\nbut no ```text block "
+                "after it shows the reader what to expect"
+            )
+    return skipped
+
+
+PAGES = [p for p in docs_blocks.markdown_pages() if "```python" in p.read_text(encoding="utf-8")]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(ROOT)) for p in PAGES])
+def test_code_blocks_run(page: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    skipped = run_page(page.read_text(encoding="utf-8"), str(page.relative_to(ROOT)))
+    if skipped:
+        pytest.skip("the other blocks ran; skipped " + "; ".join(skipped))
+
+
+def test_a_wrong_expected_output_fails() -> None:
+    page = "```python\nprint(1 + 1)\n```\n\n```text\n3\n```\n"
+    with pytest.raises(AssertionError, match="printed"):
+        run_page(page, "wrong.md")
+
+
+def test_unshown_output_fails() -> None:
+    with pytest.raises(AssertionError, match="no ```text block"):
+        run_page("```python\nprint('surprise')\n```\n", "unshown.md")
+
+
+def test_blocks_share_a_namespace_and_skip_only_marked_blocks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(docs_blocks.FEATURES, "absent", lambda: False)
+    page = (
+        "```python\nx = 2\n```\n\n"
+        "    ```python\n    print(x * 21)\n    ```\n\n    ```text\n    42\n    ```\n\n"
+        "<!-- requires: absent -->\n```python\nraise RuntimeError('must not run')\n```\n\n"
+        "```python\nx = 3\n```\n"
+    )
+    assert run_page(page, "p.md") == ["p.md:14 needs absent"]
+    with pytest.raises(ZeroDivisionError):  # an unmarked block after a skipped one still runs
+        run_page(page + "\n```python\n1 / (x - 3)\n```\n", "p.md")
+
+
+def test_unknown_marker_is_an_error() -> None:
+    with pytest.raises(ValueError, match="unknown requires marker"):
+        run_page("<!-- requires: warp_drive -->\n```python\npass\n```\n", "p.md")
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_rule_table_is_generated_from_the_rules(lang: str) -> None:
+    path = gen_rules_table.PAGES[lang]
+    assert path.read_text(encoding="utf-8") == gen_rules_table.page(lang), (
+        f"{path.relative_to(ROOT)} is stale: run python docs/gen_rules_table.py"
+    )
+
+
+def test_rule_table_has_a_row_per_rule() -> None:
+    from minigrad.ops import RULES
+
+    rows = [line for line in gen_rules_table.table("en").splitlines() if line.startswith("| `")]
+    assert [row.split("`")[1] for row in rows] == list(RULES)
+
+
+def test_rule_table_renders_every_cell_verbatim() -> None:
+    """Markdown must not eat |x|, x ** c, {−1, 0, 1} or <: each cell shows the rule's text."""
+    from html.parser import HTMLParser
+
+    markdown = pytest.importorskip("markdown", reason="the docs extra is not installed")
+    from minigrad.ops import RULES
+
+    class Cells(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.rows: list[list[str]] = []
+            self.cell: list[str] | None = None
+
+        def handle_starttag(self, tag: str, attrs: object) -> None:
+            if tag == "tr":
+                self.rows.append([])
+            elif tag == "td":
+                self.cell = []
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag == "td" and self.cell is not None:
+                self.rows[-1].append("".join(self.cell))
+                self.cell = None
+
+        def handle_data(self, data: str) -> None:
+            if self.cell is not None:
+                self.cell.append(data)
+
+    parser = Cells()
+    parser.feed(markdown.markdown(gen_rules_table.table("en"), extensions=["tables", "attr_list"]))
+    expected = [[r.name, r.formula, r.derivative, r.edges or "—"] for r in RULES.values()]
+    assert [row for row in parser.rows if row] == expected
+
+
+IMAGES = [
+    (page, target)
+    for page in docs_blocks.markdown_pages()
+    if page.is_relative_to(DOCS)
+    for target in docs_blocks.image_paths(page.read_text(encoding="utf-8"))
+]
+
+
+@pytest.mark.parametrize(
+    ("page", "target"), IMAGES, ids=[f"{p.relative_to(DOCS)}:{t}" for p, t in IMAGES]
+)
+def test_every_image_exists(page: Path, target: str) -> None:
+    path = (page.parent / target).resolve()
+    assert path.is_file(), (
+        f"{page.relative_to(ROOT)} shows {target}, which does not exist: run "
+        "python docs/gen_figures.py (figures come from the examples)"
+    )
+
+
+def test_korean_tutorial_mirrors_the_english_one() -> None:
+    english = {p.relative_to(DOCS) for p in (DOCS / "tutorial").rglob("*.md")}
+    korean = {p.relative_to(DOCS / "ko") for p in (DOCS / "ko" / "tutorial").rglob("*.md")}
+    assert english == korean
+    for page in english:
+        en_figures = docs_blocks.image_paths((DOCS / page).read_text(encoding="utf-8"))
+        ko_figures = docs_blocks.image_paths((DOCS / "ko" / page).read_text(encoding="utf-8"))
+        assert [Path(f).name for f in en_figures] == [Path(f).name for f in ko_figures], page
+
+
+CODE_WIDTH = 78  # what a code block shows without scrolling in a 1280-pixel-wide window
+
+
+@pytest.mark.parametrize(
+    "page",
+    [p for p in docs_blocks.markdown_pages() if p.is_relative_to(DOCS)],
+    ids=lambda p: str(p.relative_to(DOCS)),
+)
+def test_code_fits_the_page_width(page: Path) -> None:
+    long = [
+        f"line {block.line + 1 + i}: {len(text)} characters"
+        for block in docs_blocks.blocks(page.read_text(encoding="utf-8"))
+        if block.lang in ("python", "bash", "text")
+        for i, text in enumerate(block.code.split("\n"))
+        if len(text) > CODE_WIDTH
+    ]
+    assert not long, f"{page.relative_to(ROOT)}: code wider than {CODE_WIDTH}: {long}"
+
+
+def test_doctests_in_docstrings_become_code_blocks() -> None:
+    griffe_doctest = pytest.importorskip("griffe", reason="the docs extra is not installed") and (
+        _load("griffe_doctest")
+    )
+    text = "Summary.\n\nExample:\n    >>> x = 1\n    >>> x\n    1\n\nAfter.\n"
+    assert griffe_doctest.fence_doctests(text) == (
+        "Summary.\n\nExample:\n    ```pycon\n    >>> x = 1\n    >>> x\n    1\n    ```\n\nAfter.\n"
+    )
+
+
+def test_a_marked_reference_to_a_missing_feature_becomes_a_note(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    hooks = _load("hooks")
+    features = sys.modules["docs_blocks"].FEATURES  # the copy the hook imported
+    monkeypatch.setitem(features, "absent", lambda: False)
+    monkeypatch.setitem(features, "present", lambda: True)
+    page = type("Page", (), {"file": type("File", (), {"src_path": "api.md"})()})()
+    text = "<!-- requires: absent -->\n::: minigrad.gone\n    options:\n      x: 1\n\nAfter.\n"
+    out = hooks.on_page_markdown(text, page)
+    assert "::: minigrad.gone" not in out and "`minigrad.gone` is not in this build" in out
+    assert out.endswith("\nAfter.\n")
+    kept = "<!-- requires: present -->\n::: minigrad.here\n"
+    assert hooks.on_page_markdown(kept, page) == kept
