@@ -9,6 +9,7 @@
 """
 
 from minigrad.autograd import grad, value_and_grad
+from minigrad.compiler import compile
 from minigrad.functional import (
     abs,
     clamp,
@@ -47,6 +48,7 @@ __all__ = [
     "__version__",
     "abs",
     "clamp",
+    "compile",
     "cos",
     "detect_anomaly",
     "enable_grad",
