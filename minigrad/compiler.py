@@ -1,4 +1,4 @@
-"""`compile`: trace a function once, then run its forward and backward pass as plain Python.
+"""`mg.compile`: trace a function once, then run its forward and backward pass as plain Python.
 
 ``mg.value_and_grad(f)`` rebuilds the graph on every call: one `Value` per operation, then a
 walk over it. ``mg.compile(f)`` calls ``f`` once with Values, reads the graph it recorded (each
@@ -625,7 +625,6 @@ def compile(f: Callable[..., Value], argnums: Argnums = 0) -> CompiledFunction:
             t1 = t0 + b
             t2 = t1 - y
             t3 = pow(t2, 2.0)  # x ** c  (c a number)
-        ...
             # backward: g_v = dt3/dv, from the output back
             g_t2 = 2.0 * t2  # pow_const: ...
             g_b = g_t2  # add: ∂a = 1, ∂b = 1
