@@ -438,3 +438,22 @@ def test_generated_expressions_keep_the_formulas_grouping() -> None:
     assert (a * -b).text == "a * -b"
     assert (1.0 * a).text == "a" and (a * -1.0).text == "-a"
     assert eval((a - (b - c) * -a).text, {"a": 0.1, "b": 0.2, "c": 0.3}) == 0.1 - (0.2 - 0.3) * -0.1
+
+
+def test_compiled_line_fit_example_matches_the_hand_loop(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "examples" / "compiled_line_fit.py"
+    spec = importlib.util.spec_from_file_location("compiled_line_fit", path)
+    assert spec is not None and spec.loader is not None
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    a, b = example.main(["--epochs", "3", "--seed", "1"])
+    xs, ys = example.make_dataset(100, 1)
+    assert (a, b) == example.fit_by_hand(xs, ys, 3, 0.001)
+    out = capsys.readouterr().out
+    assert "g_a = g_t2 * x" in out and "dloss_da = 2 * x * (y_pred - y)" in out
+    assert "identical to the last bit: True" in out
