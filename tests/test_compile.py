@@ -457,3 +457,13 @@ def test_compiled_line_fit_example_matches_the_hand_loop(
     out = capsys.readouterr().out
     assert "g_a = g_t2 * x" in out and "dloss_da = 2 * x * (y_pred - y)" in out
     assert "identical to the last bit: True" in out
+
+
+@pytest.mark.parametrize("loss", [mg.mse_loss, mg.l1_loss, mg.huber_loss])
+def test_losses_compile_on_both_sides_of_their_kinks(loss: Callable[..., Any]) -> None:
+    def f(a: Any, b: Any, y: Any) -> Any:
+        return loss([a * 2.0, b], [y, 0.25])
+
+    step = mg.compile(f, argnums=(0, 1))
+    for args in [(0.1, 0.2, 0.3), (3.0, -4.0, 0.5), (-2.0, 0.25, -9.0), (0.5, 1.0, 1.0)]:
+        assert_same(step(*args), reference(f, (0, 1), args))
