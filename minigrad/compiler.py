@@ -260,13 +260,13 @@ def _control_flow_error(what: str) -> TracingError:
     )
 
 
-def _guard(name: str, original: object) -> Callable[..., Any]:
+def _guard(name: str, inherited: object) -> Callable[..., Any]:
     def guarded(self: Value, *args: Any) -> Any:
         if getattr(_thread, "depth", 0):
             raise _control_flow_error(_GUARDED[name])
-        if original is _MISSING:
-            return True  # no __bool__ of its own: an object is true
-        return cast(Callable[..., Any], original)(self, *args)
+        if inherited is _MISSING:
+            return True  # no __bool__ anywhere: an object is true
+        return cast(Callable[..., Any], inherited)(self, *args)
 
     guarded.__name__ = name
     return guarded
@@ -283,9 +283,8 @@ def _tracing() -> Iterator[None]:
     with _patch_lock:
         if _tracers == 0:
             for name in _GUARDED:
-                original = Value.__dict__.get(name, _MISSING)
-                _originals[name] = original
-                setattr(Value, name, _guard(name, original))
+                _originals[name] = Value.__dict__.get(name, _MISSING)  # to put back
+                setattr(Value, name, _guard(name, getattr(Value, name, _MISSING)))
         _tracers += 1
     _thread.depth = getattr(_thread, "depth", 0) + 1
     try:
@@ -297,7 +296,7 @@ def _tracing() -> Iterator[None]:
             if _tracers == 0:
                 for name, original in _originals.items():
                     if original is _MISSING:
-                        delattr(Value, name)
+                        delattr(Value, name)  # inherited again, as before
                     else:
                         setattr(Value, name, original)
                 _originals.clear()
