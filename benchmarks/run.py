@@ -71,10 +71,15 @@ def version(name: str) -> str | None:
 def interleaved(
     contenders: dict[str, Callable[[], Any]], rounds: int, repeat: int
 ) -> dict[str, float]:
-    """Best time of one call per contender, over `rounds` rounds of `repeat` calls each."""
+    """Best time of one call per contender, over `rounds` rounds of `repeat` calls each.
+
+    The garbage collector stays on (micrograd's reference cycles are part of its cost), but
+    runs before each contender's turn, so that no one pays for collecting another's cycles.
+    """
     best = dict.fromkeys(contenders, math.inf)
     for _ in range(rounds):
         for name, run in contenders.items():
+            gc.collect()
             start = time.perf_counter()
             for _ in range(repeat):
                 run()

@@ -129,7 +129,7 @@ def line_fit_torch(xs: list[float], ys: list[float]) -> Callable[[], tuple[float
             with torch.no_grad():
                 a -= LR * a.grad
                 b -= LR * b.grad
-        return float(a), float(b)
+        return a.item(), b.item()
 
     return run
 
@@ -313,7 +313,7 @@ def mlp_torch(layers: Any, points: Any) -> Callable[[], tuple[float, list[float]
             p.grad = None
         loss = mlp_batch_loss(params, points, torch.relu)
         loss.backward()
-        return float(loss), [0.0 if p.grad is None else float(p.grad) for p in flat]
+        return loss.item(), [0.0 if p.grad is None else p.grad.item() for p in flat]
 
     return run
 
