@@ -10,6 +10,7 @@
 
 from minigrad import nn
 from minigrad.autograd import grad, value_and_grad
+from minigrad.compiler import compile
 from minigrad.functional import (
     abs,
     clamp,
@@ -50,6 +51,7 @@ __all__ = [
     "__version__",
     "abs",
     "clamp",
+    "compile",
     "cos",
     "detect_anomaly",
     "draw_graph",
