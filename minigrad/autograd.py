@@ -29,6 +29,8 @@ def _check_argnums(argnums: Argnums) -> tuple[int, ...]:
         and argnums
         and all(isinstance(i, int) and not isinstance(i, bool) for i in argnums)
     ):
+        if len(set(argnums)) != len(argnums):
+            raise ValueError(f"argnums must not repeat an argument; got {tuple(argnums)!r}")
         return tuple(argnums)
     raise TypeError(f"argnums must be an int or a non-empty tuple of ints; got {argnums!r}")
 

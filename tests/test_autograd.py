@@ -61,6 +61,11 @@ def test_bad_argnums(argnums):
         mg.grad(f_seed, argnums=argnums)
 
 
+def test_repeated_argnums_are_rejected():
+    with pytest.raises(ValueError, match="repeat"):
+        mg.value_and_grad(lambda a: a * a, argnums=(0, 0))
+
+
 def test_argnums_out_of_range():
     with pytest.raises(ValueError, match="argument 3"):
         mg.grad(f_seed, argnums=3)(1.0)
