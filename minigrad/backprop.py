@@ -26,7 +26,31 @@ from minigrad.ops import FLOAT_MATH, Math, Rule
 if TYPE_CHECKING:
     from minigrad.value import Value
 
-__all__ = ["run_backward"]
+__all__ = ["run_backward", "topological_order"]
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node `root` depends on, each after the nodes it is computed from (`root` last).
+
+    An iterative depth-first walk, for the tools that read a whole graph (`minigrad.viz`,
+    `minigrad.compiler`); the backward pass itself needs no list of the nodes.
+    """
+    order: list[Value] = []
+    done: set[Value] = set()
+    stack: list[tuple[Value, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if node in done:
+            continue
+        done.add(node)
+        stack.append((node, True))
+        for parent in reversed(node._args):
+            if parent.__class__ is not float and parent not in done:
+                stack.append((parent, False))
+    return order
 
 
 def _count_consumers(root: Value) -> dict[Value, int]:

@@ -46,6 +46,7 @@ from typing import Any, Protocol, cast
 
 from minigrad import modes
 from minigrad.autograd import Argnums, _check_argnums
+from minigrad.backprop import topological_order
 from minigrad.ops import FLOAT_MATH, RULES
 from minigrad.value import Value, as_float
 
@@ -347,26 +348,6 @@ def _input_names(f: Callable[..., Any], arity: int, space: dict[str, Any]) -> li
     return names
 
 
-def _graph(out: Value) -> list[Value]:
-    """The nodes reachable from `out`, each after every node it is computed from."""
-    order: list[Value] = []
-    done: set[Value] = set()
-    stack: list[tuple[Value, bool]] = [(out, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if node in done:
-            continue
-        done.add(node)
-        stack.append((node, True))
-        for parent in reversed(node._args):
-            if parent.__class__ is not float and parent not in done:
-                stack.append((parent, False))
-    return order
-
-
 class _Writer:
     """Writes the generated function for one traced graph."""
 
@@ -492,7 +473,7 @@ class _Writer:
         return grads
 
     def source(self, fname: str, single: bool) -> str:
-        order = _graph(self.out)
+        order = topological_order(self.out)
         head = f"def {fname}({', '.join(self.names)}):"
         if self.names:
             checks = [f"{n}.__class__ is not float" for n in self.names]

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from minigrad.backprop import topological_order
 from minigrad.value import Parameter, Value
 
 __all__ = ["DEFAULT_MAX_NODES", "draw_graph", "to_dot"]
@@ -56,28 +57,6 @@ def _number(x: Any) -> str:
     return "0" if x == 0 else f"{float(x):.4g}"  # no "-0": it reads as a typo
 
 
-def _topological(root: Value) -> list[Value]:
-    """The Values `root` depends on, inputs before the ops that use them (iterative DFS)."""
-    order: list[Value] = []
-    visited: set[Value] = set()
-    stack: list[tuple[Value, bool]] = [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if node in visited:
-            continue
-        visited.add(node)
-        stack.append((node, True))
-        stack.extend(
-            (arg, False)
-            for arg in reversed(node._args)
-            if isinstance(arg, Value) and arg not in visited
-        )
-    return order
-
-
 def _build(root: Value, labels: Mapping[Value, str] | None) -> list[_Node]:
     """The boxes to draw, each with its inputs and layer, Values in topological order."""
     if not isinstance(root, Value):
@@ -87,7 +66,7 @@ def _build(root: Value, labels: Mapping[Value, str] | None) -> list[_Node]:
     names = dict(labels) if labels is not None else {}
     nodes: dict[Value, _Node] = {}
     constants: list[_Node] = []
-    for index, value in enumerate(_topological(root)):
+    for index, value in enumerate(topological_order(root)):
         rule = value._rule
         label = names.get(value)
         if rule is None:

@@ -12,6 +12,7 @@ import pytest
 
 import minigrad as mg
 from minigrad import viz
+from minigrad.backprop import topological_order
 
 
 def line_fit_sample() -> tuple[mg.Value, mg.Value, mg.Parameter, mg.Parameter]:
@@ -124,7 +125,7 @@ def test_draw_graph_writes_the_format_of_the_suffix(
 def test_draw_graph_refuses_large_graphs_with_the_count_and_the_limit(tmp_path: Path) -> None:
     model = mg.nn.MLP(2, [16, 16, 1], rng=0)
     out = model([0.5, -0.5])
-    n_values = len(viz._topological(out))
+    n_values = len(topological_order(out))
     with pytest.raises(
         ValueError,
         match=rf"has \d+ nodes \({n_values} Values and \d+ constants\), more than "
