@@ -402,7 +402,10 @@ class _Writer:
     def backward(self, order: list[Value]) -> dict[Value, Any]:
         """Write the chain rule in the order `minigrad.backprop.run_backward` applies it.
 
-        Same order, same sums: the compiled gradients equal the engine's bit for bit.
+        Same order, same sums: the compiled gradients equal the engine's bit for bit. One
+        exception: when ``f`` also computes values its result does not use, the engine learns
+        late that a shared node will hear from no more consumers and adds that node's parts
+        in another order, so the last bits of such a sum may differ.
         """
         wanted = {self.inputs[i] for i in self.positions}
         needs = set()

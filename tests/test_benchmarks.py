@@ -73,7 +73,7 @@ def test_report_has_every_benchmark(quick: tuple[dict[str, Any], str]) -> None:
 def test_every_number_is_finite_and_positive(quick: tuple[dict[str, Any], str]) -> None:
     report, _ = quick
     numbers = positive_numbers(report["results"])
-    assert len(numbers) > 20
+    assert len(numbers) >= 20  # the walk reached the numbers: 20 with no peer installed
     bad = [(where, x) for where, x in numbers if not (math.isfinite(x) and x > 0)]
     assert not bad
 
