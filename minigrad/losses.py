@@ -17,7 +17,6 @@ from minigrad.value import Value
 __all__ = ["huber_loss", "l1_loss", "mse_loss"]
 
 Reduction = Literal["mean", "sum", "none"]
-Scalar = Value | float
 
 
 _SCALARS = (Value, float, int)  # checked first: a per-sample loss in a training loop

@@ -23,12 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
-
-if TYPE_CHECKING:
-    from minigrad.value import Value
-
-    Scalar = float | Value
+from typing import Any, Protocol
 
 __all__ = ["FLOAT_MATH", "RULES", "Math", "Rule"]
 
