@@ -357,3 +357,46 @@ def test_multi_use_nodes_at_several_depths_match_finite_differences():
     first = (a.grad, b.grad)
     out.backward()
     assert (a.grad, b.grad) == (2 * first[0], 2 * first[1])
+
+
+# --- the rest of the surface -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name", ["exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "abs"]
+)
+def test_methods_are_the_functions(name):
+    x, y = mg.Value(0.7), mg.Value(0.7)
+    by_method = getattr(x, name)()
+    by_function = getattr(mg, name)(y)
+    by_method.backward()
+    by_function.backward()
+    assert by_method._rule is by_function._rule
+    assert (by_method.data, x.grad) == (by_function.data, y.grad)
+
+
+def test_unary_plus_and_leaf_backward():
+    x = mg.Value(3.0)
+    assert +x is x
+    x.backward(2.0)  # a leaf's gradient with respect to itself
+    assert x.grad == 2.0
+
+
+def test_number_to_the_power_of_a_value():
+    y = mg.Value(3.0)
+    out = 2.0**y
+    out.backward()
+    assert out.data == 8.0 and y.grad == pytest.approx(8.0 * math.log(2.0))
+    assert not (2.0 ** mg.Value(3.0, requires_grad=False)).requires_grad
+
+
+def test_clamp_needs_a_bound_and_binary_functions_refuse_arrays():
+    with pytest.raises(ValueError, match="at least one bound"):
+        mg.clamp(mg.Value(1.0))
+    with pytest.raises(TypeError, match="not arrays"):
+        mg.maximum(np.array([1.0, 2.0]), mg.Value(1.0))
+
+
+def test_long_reprs_in_error_messages_are_cut():
+    with pytest.raises(TypeError, match=r"got str 'x+\.\.\.$"):
+        mg.Value("x" * 200)
