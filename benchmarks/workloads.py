@@ -46,11 +46,16 @@ def line_fit_hand(xs: list[float], ys: list[float]) -> Callable[[], tuple[float,
     return run
 
 
-def line_fit_minigrad(xs: list[float], ys: list[float]) -> Callable[[], tuple[float, float]]:
-    """The same loop as micrograd's: zero the grads, backward, update .data by hand."""
+def _line_fit_manual(
+    value: Callable[[float], Any], xs: list[float], ys: list[float]
+) -> Callable[[], tuple[float, float]]:
+    """micrograd's README loop: zero the grads, backward, update .data by hand.
+
+    One loop for every library with a micrograd-shaped Value, so they run the same program.
+    """
 
     def run() -> tuple[float, float]:
-        a, b = mg.Value(-2.0), mg.Value(-1.0)
+        a, b = value(-2.0), value(-1.0)
         for x, y in zip(xs, ys, strict=True):
             loss = (a * x + b - y) ** 2
             a.grad = 0.0
@@ -61,6 +66,10 @@ def line_fit_minigrad(xs: list[float], ys: list[float]) -> Callable[[], tuple[fl
         return a.data, b.data
 
     return run
+
+
+def line_fit_minigrad(xs: list[float], ys: list[float]) -> Callable[[], tuple[float, float]]:
+    return _line_fit_manual(mg.Value, xs, ys)
 
 
 def line_fit_minigrad_sgd(xs: list[float], ys: list[float]) -> Callable[[], tuple[float, float]]:
@@ -101,18 +110,7 @@ def line_fit_compiled(xs: list[float], ys: list[float]) -> Callable[[], tuple[fl
 def line_fit_micrograd(xs: list[float], ys: list[float]) -> Callable[[], tuple[float, float]]:
     from micrograd.engine import Value
 
-    def run() -> tuple[float, float]:
-        a, b = Value(-2.0), Value(-1.0)
-        for x, y in zip(xs, ys, strict=True):
-            loss = (a * x + b - y) ** 2
-            a.grad = 0.0
-            b.grad = 0.0
-            loss.backward()
-            a.data -= LR * a.grad
-            b.data -= LR * b.grad
-        return a.data, b.data
-
-    return run
+    return _line_fit_manual(Value, xs, ys)
 
 
 def line_fit_torch(xs: list[float], ys: list[float]) -> Callable[[], tuple[float, float]]:
