@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any, Union
 
 from minigrad import anomaly, modes
-from minigrad.backprop import run_backward
+from minigrad.backprop import backward_floats, run_backward
 from minigrad.ops import (
     ABS,
     ADD,
@@ -227,7 +227,7 @@ class Value:
             with modes.enable_grad():
                 run_backward(self, seed, VALUE_MATH)
         else:
-            run_backward(self, grad if grad.__class__ is float else as_float(grad, "grad"))
+            backward_floats(self, grad if grad.__class__ is float else as_float(grad, "grad"))
 
     # --- arithmetic -----------------------------------------------------------------------
 
