@@ -35,20 +35,35 @@ def _check_argnums(argnums: Argnums) -> tuple[int, ...]:
     raise TypeError(f"argnums must be an int or a non-empty tuple of ints; got {argnums!r}")
 
 
+def resolve_argnums(argnums: Argnums, arity: int, name: str) -> tuple[int, ...]:
+    """The checked `argnums` as positions 0 … arity−1, for a call with `arity` arguments.
+
+    Raises:
+        ValueError: A position is out of range, or two name the same argument (``(0, -2)``
+            with two arguments).
+    """
+    positions = _check_argnums(argnums)
+    for i in positions:
+        if not -arity <= i < arity:
+            raise ValueError(
+                f"{name}: argnums {argnums!r} asks for argument {i}, but the function "
+                f"was called with {arity} positional argument(s)"
+            )
+    resolved = tuple(i % arity for i in positions)
+    if len(set(resolved)) != len(resolved):
+        raise ValueError(f"{name}: argnums {argnums!r} names the same argument twice")
+    return resolved
+
+
 def _differentiate(
     f: Callable[..., Any], argnums: Argnums, name: str
 ) -> Callable[..., tuple[Any, Any]]:
-    positions = _check_argnums(argnums)
+    _check_argnums(argnums)  # a bad argnums fails at once, not at the first call
     single = isinstance(argnums, int)
 
     @functools.wraps(f)
     def value_and_gradients(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
-        for i in positions:
-            if not -len(args) <= i < len(args):
-                raise ValueError(
-                    f"{name}: argnums {argnums!r} asks for argument {i}, but the function "
-                    f"was called with {len(args)} positional argument(s)"
-                )
+        positions = resolve_argnums(argnums, len(args), name)
         # Called with Values that require grad (from an enclosing grad, say): differentiate on
         # Values with create_graph, so that the result can be differentiated again.
         nested = any(isinstance(a, Value) and a.requires_grad for a in (*args, *kwargs.values()))

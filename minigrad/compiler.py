@@ -45,7 +45,7 @@ from contextlib import contextmanager
 from typing import Any, Protocol, cast
 
 from minigrad import modes
-from minigrad.autograd import Argnums, _check_argnums
+from minigrad.autograd import Argnums, _check_argnums, resolve_argnums
 from minigrad.backprop import topological_order
 from minigrad.ops import FLOAT_MATH, RULES
 from minigrad.value import Value, as_float
@@ -525,16 +525,7 @@ def _trace(
 ) -> tuple[Callable[..., tuple[float, Any]], str]:
     """Call ``f`` on Values once; return the generated function and its source."""
     arity = len(args)
-    positions = _check_argnums(argnums)
-    for i in positions:
-        if not -arity <= i < arity:
-            raise ValueError(
-                f"mg.compile: argnums {argnums!r} asks for argument {i}, but the function "
-                f"was called with {arity} positional argument(s)"
-            )
-    resolved = tuple(i % arity for i in positions)
-    if len(set(resolved)) != len(resolved):
-        raise ValueError(f"mg.compile: argnums {argnums!r} names the same argument twice")
+    resolved = resolve_argnums(argnums, arity, "mg.compile")
     inputs = [Value(x) for x in _as_floats(*args)]
     with _tracing(), modes.enable_grad():
         try:

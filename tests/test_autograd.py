@@ -64,6 +64,9 @@ def test_bad_argnums(argnums):
 def test_repeated_argnums_are_rejected():
     with pytest.raises(ValueError, match="repeat"):
         mg.value_and_grad(lambda a: a * a, argnums=(0, 0))
+    # 0 and -2 are the same argument of a two-argument call
+    with pytest.raises(ValueError, match="same argument twice"):
+        mg.grad(lambda a, b: a * b, argnums=(0, -2))(3.0, 4.0)
 
 
 def test_argnums_out_of_range():
