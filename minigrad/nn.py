@@ -24,10 +24,8 @@ Example:
 
 from __future__ import annotations
 
-import json
 import os
 import random
-import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -414,6 +412,9 @@ def save(module: Module, path: str | os.PathLike[str]) -> None:
         >>> copy.state_dict() == model.state_dict()
         True
     """
+    import json  # here, not at the top: `import minigrad` should not pay for these
+    import tempfile
+
     if not isinstance(module, Module):
         raise TypeError(f"save takes a minigrad.nn.Module; got {type(module).__name__}")
     target = Path(path)
@@ -457,6 +458,8 @@ def load(module: Module, path: str | os.PathLike[str]) -> None:
         OSError: The file cannot be read.
         ValueError: The file is not a minigrad JSON state file, or does not fit the module.
     """
+    import json  # here, not at the top: `import minigrad` should not pay for it
+
     if not isinstance(module, Module):
         raise TypeError(f"load takes a minigrad.nn.Module; got {type(module).__name__}")
     text = Path(path).read_text(encoding="utf-8")
