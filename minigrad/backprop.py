@@ -7,9 +7,9 @@ an input of another node). Leaves have no rule and no args.
 Order. A node may run its rule once its gradient is complete, i.e. once every consumer in the
 graph has sent its part (Kahn's algorithm, reverse topological order, no recursion: a chain of
 a million nodes is fine). Most nodes are used exactly once, and then the one part that arrives
-is the whole gradient: such a node goes straight onto the `ready` stack. For nodes used more
-than once we count, once per pass and only when the first is reached, how many consumers each
-has in this graph (other uses may lie outside it), and release each when all have sent.
+is the whole gradient: such a node is ready at once. For nodes used more than once we count,
+once per pass and only when the first is reached, how many consumers each has in this graph
+(other uses may lie outside it), and release each when all have sent.
 
 Accumulation. Each pass sums its own gradients and adds each node's total into ``.grad``
 once, so a second pass adds exactly the same amounts again. Leaves' totals are handed over
@@ -128,10 +128,13 @@ def _release_stuck(
 def backward_floats(root: Value, seed: float) -> None:
     """``root.backward()``: add d(root)/d(v)·seed into ``v.grad`` for every v, on floats.
 
-    The hot path of a training loop, so it is written for CPython's costs: rules get plain
-    floats, and the two inputs of a two-input node (most nodes) are handed their parts inline
-    rather than through `_send` (measured: a line-fit backward 32.1k -> 25.6k instructions).
-    `run_backward` is the same walk for the other cases.
+    The hot path of a training loop, so it is written for CPython's costs (callgrind counts
+    for a line-fit backward in parentheses): rules get plain floats; the two inputs of a
+    two-input node (most nodes) are handed their parts inline rather than through `_send`
+    (32.1k -> 25.6k instructions); and an input used once is visited next directly instead
+    of through the `ready` stack, which saves a tuple, a push and a pop (25.0k -> 21.0k).
+    The visiting order is the one the stack would give. `run_backward` is the same walk for
+    the other cases.
     """
     if root._rule is None:
         root.grad += seed
@@ -139,27 +142,16 @@ def backward_floats(root: Value, seed: float) -> None:
     leaves: dict[Value, Any] = {}  # this pass's gradient of each leaf reached
     waiting: dict[Value, list[Any]] = {}  # nodes used more than once: [sum, parts received]
     consumers: dict[Value, int] | None = None
-    ready = [(root, seed)]
-    pop_ready, push_ready, leaf_part = ready.pop, ready.append, leaves.get
+    ready: list[tuple[Value, Any]] = []  # complete nodes not yet visited
     check = modes.special_threads != 0 and modes.state.anomaly
     math = FLOAT_MATH
+    node: Any = root
+    g: Any = seed
     while True:
-        while ready:
-            node, g = pop_ready()
-            node.grad += g
-            rule: Rule = node._rule  # type: ignore[assignment]  # only inner nodes are queued
-            args = node._args
-            if len(args) != 2:
-                local = rule.backward(
-                    math, g, node.data, *[a if a.__class__ is float else a.data for a in args]
-                )
-                if check:
-                    anomaly.check_backward(node, rule, local)
-                i = 0
-                for parent in args:
-                    _send(parent, local[i], leaves, waiting, consumers, ready)
-                    i += 1  # noqa: SIM113 (enumerate() costs more instructions here)
-                continue
+        node.grad += g
+        rule: Rule = node._rule
+        args = node._args
+        if len(args) == 2:
             a, b = args
             ga, gb = rule.backward(
                 math,
@@ -170,26 +162,51 @@ def backward_floats(root: Value, seed: float) -> None:
             )
             if check:
                 anomaly.check_backward(node, rule, (ga, gb))
-            # _send(a, ga) and _send(b, gb), spelled out:
+            # _send(a, ga) and _send(b, gb), spelled out; a node used once is complete now,
+            # and the walk goes on with it directly rather than through `ready`.
+            node = None
             if a.__class__ is not float:
                 if a._rule is None:
-                    previous = leaf_part(a)
-                    leaves[a] = ga if previous is None else previous + ga
+                    if a in leaves:
+                        leaves[a] += ga
+                    else:
+                        leaves[a] = ga
                 elif a._uses == 1:
-                    push_ready((a, ga))
+                    node, g = a, ga
                 else:
                     _send(a, ga, leaves, waiting, consumers, ready)
             if b.__class__ is not float:
                 if b._rule is None:
-                    previous = leaf_part(b)
-                    leaves[b] = gb if previous is None else previous + gb
+                    if b in leaves:
+                        leaves[b] += gb
+                    else:
+                        leaves[b] = gb
                 elif b._uses == 1:
-                    push_ready((b, gb))
+                    if node is not None:  # b goes first, as if both were pushed on `ready`
+                        ready.append((node, g))
+                    node, g = b, gb
                 else:
+                    if node is not None:  # keep the order of ready: b (if complete), then a
+                        ready.append((node, g))
+                        node = None
                     _send(b, gb, leaves, waiting, consumers, ready)
-        if not waiting:
-            break
-        consumers = _release_stuck(root, waiting, consumers, ready)
+            if node is not None:
+                continue
+        else:
+            local = rule.backward(
+                math, g, node.data, *[a if a.__class__ is float else a.data for a in args]
+            )
+            if check:
+                anomaly.check_backward(node, rule, local)
+            i = 0
+            for parent in args:
+                _send(parent, local[i], leaves, waiting, consumers, ready)
+                i += 1  # noqa: SIM113 (enumerate() costs more instructions here)
+        if not ready:
+            if not waiting:
+                break
+            consumers = _release_stuck(root, waiting, consumers, ready)
+        node, g = ready.pop()
     for leaf, total in leaves.items():
         leaf.grad += total
 
