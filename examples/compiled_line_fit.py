@@ -22,7 +22,7 @@ import minigrad as mg
 HAND_DERIVED = {
     "t1 = t0 + b": "y_pred = a * x + b",
     "t2 = t1 - y": "         (y_pred - y)",
-    "t3 = pow(t2, 2.0)": "loss = (y_pred - y) ** 2",
+    "t3 = t2 * t2": "loss = (y_pred - y) ** 2",
     "g_t2 = 2.0 * t2": "           2 * (y_pred - y)",
     "g_b = g_t2": "dloss_db = 2 * (y_pred - y)",
     "g_a = g_t2 * x": "dloss_da = 2 * x * (y_pred - y)",

@@ -7,7 +7,7 @@ operation for the forward pass, then the chain rule from the output back to the 
 result is compiled with `compile` and returns what ``value_and_grad`` returns, without
 building a graph. For the seed's line fit the generated code is the hand derivation itself::
 
-    t3 = pow(t2, 2.0)          # (ŷ − y)²
+    t3 = t2 * t2               # (ŷ − y)²
     g_t2 = 2.0 * t2            # 2·(ŷ − y)
     g_a = g_t2 * x             # dL/da = 2·(ŷ − y)·x
 
@@ -86,7 +86,7 @@ class _Sym:
     ``+ - *`` and unary ``-`` give new expressions; anything that needs the number itself (a
     comparison, ``bool``, ``/`` or ``math.*``) raises, which tells the caller that this formula
     cannot be written out once for all inputs. The rewrites below are exact in IEEE arithmetic
-    (``1·x = x``, ``−(−x) = x``, ``pow(x, 1) = x``): the generated code computes bit for bit
+    (``1·x = x``, ``−(−x) = x``, ``x ** 1 = x``): the generated code computes bit for bit
     what the rule computes.
     """
 
@@ -182,8 +182,9 @@ class _SymMath:
             raise AttributeError(name)
 
         def call(*xs: object) -> Any:
-            if name == "pow" and len(xs) == 2 and not isinstance(xs[1], _Sym) and xs[1] == 1.0:
-                return xs[0]  # x ** 1 = x exactly
+            if name == "pow_const" and not isinstance(xs[1], _Sym) and xs[1] in (1.0, 2.0, 3.0):
+                # x ** 1 = x exactly; x ** 2 and x ** 3 are products (see ops._pow_const)
+                return xs[0] if xs[1] == 1.0 else FLOAT_MATH.pow_const(xs[0], xs[1])
             if not any(isinstance(x, _Sym) for x in xs):
                 return getattr(FLOAT_MATH, name)(*xs)  # constants: fold now
             return _Sym(f"{name}({', '.join(_sym(x).text for x in xs)})")
@@ -598,7 +599,7 @@ def compile(f: Callable[..., Value], argnums: Argnums = 0) -> CompiledFunction:
             t0 = a * x
             t1 = t0 + b
             t2 = t1 - y
-            t3 = pow(t2, 2.0)  # x ** c  (c a number)
+            t3 = t2 * t2
             # backward: g_v = dt3/dv, from the output back
             g_t2 = 2.0 * t2  # pow_const: ...
             g_b = g_t2  # add: ∂a = 1, ∂b = 1

@@ -36,6 +36,7 @@ class Math(Protocol):
 
     def div(self, a: Any, b: Any, /) -> Any: ...  # noqa: D102 (named by the rules below)
     def pow(self, a: Any, b: Any, /) -> Any: ...  # noqa: D102
+    def pow_const(self, a: Any, c: float, /) -> Any: ...  # noqa: D102
     def exp(self, x: Any, /) -> Any: ...  # noqa: D102
     def log(self, x: Any, /) -> Any: ...  # noqa: D102
     def sin(self, x: Any, /) -> Any: ...  # noqa: D102
@@ -102,6 +103,16 @@ def _pow(x: float, y: float) -> float:
         if x == 0.0:
             return math.copysign(INF, x) if _is_odd_integer(y) else INF
         return NAN
+
+
+def _pow_const(x: float, c: float) -> float:
+    # PyTorch computes x**2 and x**3 as products: exactly rounded, where libm's pow is
+    # sometimes one ulp off; and a product is much cheaper than a call.
+    if c == 2.0:
+        return x * x
+    if c == 3.0:
+        return x * x * x
+    return _pow(x, c)
 
 
 def _exp(x: float) -> float:
@@ -233,15 +244,26 @@ NEG = Rule(
     formula="−x",
     derivative="∂x = −1",
 )
+
+
+def _pow_const_backward(m: Math, g: Any, out: Any, x: Any, c: float) -> tuple[Any, float]:
+    # The exponent is a constant: no gradient for it (0.0 in its slot is never used).
+    if c == 2.0:  # the squared error: 2·x, as PyTorch computes it (x**1 = x exactly)
+        return g * (2.0 * x), 0.0
+    if c == 0.0:
+        return 0.0, 0.0
+    return g * (c * m.pow_const(x, c - 1.0)), 0.0
+
+
 POW_CONST = Rule(
     "pow_const",
     2,
-    _pow,
-    # The exponent is a constant: no gradient for it (0 in its slot is never used).
-    lambda m, g, out, x, c: (0.0 if c == 0.0 else g * (c * m.pow(x, c - 1.0)), 0.0),
+    _pow_const,
+    _pow_const_backward,
     formula="x ** c  (c a number)",
     derivative="∂x = c·x^(c−1), and 0 when c = 0",
-    edges="x**0 = 1 with ∂x = 0 (also at x = 0); (−8)**(1/3) = nan; 0**−1 = inf",
+    edges="x**0 = 1 with ∂x = 0 (also at x = 0); (−8)**(1/3) = nan; 0**−1 = inf; "
+    "x**2 = x·x and x**3 = x·x·x (as PyTorch)",
     smooth=lambda x, c: x > 0.1,
 )
 POW = Rule(
@@ -425,6 +447,7 @@ class _FloatMath:
 
     div = staticmethod(_div)
     pow = staticmethod(_pow)
+    pow_const = staticmethod(_pow_const)
     exp = staticmethod(_exp)
     log = staticmethod(_log)
     sin = staticmethod(_sin)

@@ -274,7 +274,9 @@ class Value:
     def __pow__(self, other: Operand) -> Value:
         if other.__class__ is int or other.__class__ is float:  # x ** 2: the squared error
             c = float(other)
-            return _link(POW_CONST, POW_CONST.forward(self.data, c), self, (self, c))
+            x = self.data
+            # x * x is POW_CONST's forward for c = 2, without the call (about 10% of an op).
+            return _link(POW_CONST, x * x if c == 2.0 else POW_CONST.forward(x, c), self, (self, c))
         return power(self, other)
 
     def __rpow__(self, other: Operand) -> Value:
@@ -587,6 +589,7 @@ class _ValueMath:
 
     div = staticmethod(binary(DIV))
     pow = staticmethod(power)
+    pow_const = staticmethod(binary(POW_CONST))
     exp = staticmethod(unary(EXP))
     log = staticmethod(unary(LOG))
     sin = staticmethod(unary(SIN))

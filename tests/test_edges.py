@@ -8,6 +8,8 @@ import math
 import types
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import minigrad as mg
 
@@ -43,6 +45,9 @@ EDGES = [
     ("x**y at (0, -1)", lambda ns, x, y: x**y, [0.0, -1.0], inf, [-inf, -inf]),
     ("2**y at 2000", lambda ns, y: 2.0**y, [2000.0], inf, [inf]),
     ("x**2 at 1e200", lambda ns, x: x**2, [1e200], inf, [2e200]),
+    # PyTorch squares and cubes by multiplying; libm's pow is one ulp off at 9.072
+    ("x**2 at 9.072", lambda ns, x: x**2, [9.072], 82.30118399999999, [18.144]),
+    ("x**3 at 9.072", lambda ns, x: x**3, [9.072], 746.6363412479999, [246.903552]),
     ("tanh(1000)", lambda ns, x: ns.tanh(x), [1000.0], 1.0, [0.0]),
     ("tanh(-1000)", lambda ns, x: ns.tanh(x), [-1000.0], -1.0, [0.0]),
     ("sigmoid(1000)", lambda ns, x: ns.sigmoid(x), [1000.0], 1.0, [0.0]),
@@ -90,3 +95,24 @@ def test_edge_points_raise_nothing_in_grad_either(label, f, inputs, value, grads
     got_value, got_grads = mg.value_and_grad(lambda *xs: f(MG, *xs), argnums=argnums)(*inputs)
     assert same(got_value, value)
     assert all(same(a, b) for a, b in zip(got_grads, grads, strict=True))
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False, width=64))
+def test_square_and_cube_are_products_bit_for_bit_as_in_pytorch(x):
+    # libm's pow(x, 2) is one ulp off x·x for some x (9.072 among them); PyTorch multiplies.
+    for exponent, value, grad in [(2, x * x, 2.0 * x), (3, x * x * x, 3.0 * (x * x))]:
+        v = mg.Value(x)
+        out = v**exponent
+        out.backward()
+        assert (out.data, v.grad) == (value, grad) or math.isnan(value) or math.isnan(grad)
+        compiled = mg.compile(lambda t, c=exponent: t**c)
+        assert compiled(x) == (out.data, v.grad) or math.isnan(value) or math.isnan(grad)
+
+
+def test_square_is_exact_where_libm_pow_is_not():
+    x = 9.072
+    assert math.pow(x, 2.0) != x * x  # the point is one where the two differ
+    v = mg.Value(x)
+    (v**2).backward()
+    assert (v**2).data == x * x
+    assert v.grad == 2 * x
