@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from minigrad import anomaly, modes
-from minigrad.ops import FLOAT_MATH, Math, Rule
+from minigrad.ops import ADD, FLOAT_MATH, MUL, SUB, Math, Rule
 
 if TYPE_CHECKING:
     from minigrad.value import Value
@@ -153,13 +153,26 @@ def backward_floats(root: Value, seed: float) -> None:
         args = node._args
         if len(args) == 2:
             a, b = args
-            ga, gb = rule.backward(
-                math,
-                g,
-                node.data,
-                a if a.__class__ is float else a.data,
-                b if b.__class__ is float else b.data,
-            )
+            # The commonest rules' formulas, written out: the call would cost more than the
+            # formula itself (line-fit backward 19.9k -> 16.1k instructions, the step 10%
+            # faster). tests/test_backprop.py holds these lines to ops' ADD, MUL and SUB bit
+            # for bit; every other rule, and every other walk, calls the table.
+            if rule is ADD:
+                ga = gb = g
+            elif rule is MUL:
+                ga = g * (b if b.__class__ is float else b.data)
+                gb = g * (a if a.__class__ is float else a.data)
+            elif rule is SUB:
+                ga = g
+                gb = -g
+            else:
+                ga, gb = rule.backward(
+                    math,
+                    g,
+                    node.data,
+                    a if a.__class__ is float else a.data,
+                    b if b.__class__ is float else b.data,
+                )
             if check:
                 anomaly.check_backward(node, rule, (ga, gb))
             # _send(a, ga) and _send(b, gb), spelled out; a node used once is complete now,
