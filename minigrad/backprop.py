@@ -235,10 +235,11 @@ def run_backward(
     Args:
         root: The output to differentiate.
         seed: The gradient of the loss with respect to `root`.
-        value_math: None for the float path. For ``create_graph=True`` the Value namespace:
-            the rules then run on Values and record a graph of the gradients.
-        results: None to add each node's gradient into its ``.grad``. A dict to receive the
-            gradients instead, leaving every ``.grad`` untouched (the functional `grad`).
+        value_math: None for floats. For ``create_graph=True`` the Value namespace: the
+            rules then run on Values and record a graph of the gradients.
+        results: A dict to receive every node's gradient, leaving every ``.grad`` untouched
+            (the functional `grad`). None to add the leaves' gradients into their ``.grad``
+            (``create_graph=True``; plain ``backward()`` is `backward_floats`).
     """
     leaves: dict[Value, Any] = {}
     waiting: dict[Value, list[Any]] = {}
@@ -256,8 +257,6 @@ def run_backward(
             node, g = ready.pop()
             if results is not None:
                 results[node] = g
-            elif not on_values:
-                node.grad += g
             # (with create_graph intermediates keep no .grad, as in PyTorch: the gradient's
             # graph would lead back to the node itself, a reference cycle)
             rule: Rule = node._rule  # type: ignore[assignment]  # only inner nodes are queued

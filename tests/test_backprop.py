@@ -66,3 +66,17 @@ def test_shared_nodes_wait_for_every_consumer_on_the_direct_path():
     # d/dx of 3u(u + 1) = (6u + 3)·2x with u = 4
     assert x.grad == 27.0 * 4.0
     assert u.grad == 27.0
+
+
+def test_grad_of_a_function_that_returns_an_input_unchanged():
+    assert mg.grad(lambda x: x)(3.0) == 1.0
+    assert mg.value_and_grad(lambda x, y: y, argnums=(0, 1))(1.0, 2.0) == (2.0, (0.0, 1.0))
+
+
+@pytest.mark.parametrize("walk", ["backward", "grad"])
+def test_anomaly_mode_stops_both_walks_at_an_infinite_gradient(walk):
+    with mg.detect_anomaly(), pytest.raises(FloatingPointError, match="sqrt backward returned inf"):
+        if walk == "grad":
+            mg.grad(mg.sqrt)(0.0)
+        else:
+            mg.sqrt(mg.Value(0.0)).backward()
