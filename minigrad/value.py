@@ -444,9 +444,9 @@ def _record(
     return out
 
 
-# _link and _binary repeat _node's few lines rather than call it: a call costs about as much as
-# the rest of an op here (measured with callgrind). _state.plain is "grad on, no anomaly", read
-# only while some thread has switched a mode (modes.special_threads).
+# _link, _link2 and _binary repeat _node's few lines rather than call it: a call costs about as
+# much as the rest of an op here (measured with callgrind). _state.plain is "grad on, no
+# anomaly", read only while some thread has switched a mode (modes.special_threads).
 
 
 def _link(rule: Rule, data: float, value: Value, args: tuple[Any, ...]) -> Value:
