@@ -80,3 +80,32 @@ def test_anomaly_mode_stops_both_walks_at_an_infinite_gradient(walk):
             mg.grad(mg.sqrt)(0.0)
         else:
             mg.sqrt(mg.Value(0.0)).backward()
+
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda u, v: u + 2.0,
+        lambda u, v: 2.0 * u,
+        lambda u, v: u - v,
+        lambda u, v: u * v,
+        lambda u, v: v + u,
+        lambda u, v: u * 2,
+        lambda u, v: u / v,
+        lambda u, v: u**2,
+        lambda u, v: mg.maximum(u, v),
+        lambda u, v: mg.exp(u),
+        lambda u, v: mg.clamp(u, 0.0, 1.0),
+    ],
+)
+@pytest.mark.parametrize("make", [mg.Value, mg.Parameter])
+def test_every_way_of_recording_a_node_counts_its_use(op, make):
+    # _uses tells the walk when a node's gradient is complete; an under-count would release a
+    # shared node before all its parts arrived.
+    x = make(0.5)
+    u = x * 1.5  # an inner node, so the count matters to the walk
+    v = make(2.0)
+    before = u._uses
+    out = op(u, v)
+    assert u._uses == before + 1
+    assert out._args.count(u) == 1
