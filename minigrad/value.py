@@ -478,7 +478,12 @@ def _link2(rule: Rule, data: float, a: Value, b: Value) -> Value:
         a._uses += 1
         b._uses += 1
         return out
-    return _binary(rule, a, b)
+    # An input that needs no gradient is kept as its float, as in _binary; `data` is reused.
+    if not b.requires_grad:
+        return _link(rule, data, a, (a, b.data))
+    if not a.requires_grad:
+        return _link(rule, data, b, (a.data, b))
+    return _record(rule, data, (a, b), (a.data, b.data))  # grad mode off, or anomaly mode
 
 
 def _unary(rule: Rule, x: Any) -> Value:

@@ -109,3 +109,20 @@ def test_every_way_of_recording_a_node_counts_its_use(op, make):
     out = op(u, v)
     assert u._uses == before + 1
     assert out._args.count(u) == 1
+
+
+@pytest.mark.parametrize("mode", ["plain", "no_grad", "anomaly"])
+@pytest.mark.parametrize(("left_grad", "right_grad"), [(True, True), (True, False), (False, True)])
+def test_value_op_value_keeps_an_input_without_grad_as_its_float(mode, left_grad, right_grad):
+    a, b = mg.Value(3.0, requires_grad=left_grad), mg.Value(5.0, requires_grad=right_grad)
+    modes = {"plain": mg.enable_grad, "no_grad": mg.no_grad, "anomaly": mg.detect_anomaly}
+    with modes[mode]():
+        out = a * b - a
+    assert out.data == 12.0
+    if mode == "no_grad":
+        assert not out.requires_grad and out._args == ()
+        return
+    product = out._args[0]
+    assert product._args == (a if left_grad else 3.0, b if right_grad else 5.0)
+    out.backward()
+    assert (a.grad, b.grad) == (4.0 if left_grad else 0.0, 3.0 if right_grad else 0.0)
