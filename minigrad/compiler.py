@@ -18,7 +18,8 @@ The math comes from one place, the rule table `minigrad.ops.RULES`:
 * a forward that only uses ``+ - *`` becomes an inline expression, any other forward a call to
   the rule's own IEEE float function (``log(0)`` is ``-inf``, never an exception);
 * each rule's ``backward`` is run once on symbolic numbers whose operators write expressions,
-  with ``m.div``/``m.pow``/... writing calls to the IEEE helpers of `minigrad.ops.FLOAT_MATH`;
+  with ``m.div``/``m.pow``/... written out the same way as a forward, or as calls to the IEEE
+  helpers of `minigrad.ops.FLOAT_MATH`;
 * a backward that branches on the numbers (``relu``, ``maximum``, ``clamp``, ``pow`` at 0...)
   cannot be written out once for all inputs: the generated code calls that rule's backward at
   run time, so both sides of every kink stay right.
@@ -86,8 +87,8 @@ class _Sym:
     ``+ - *`` and unary ``-`` give new expressions; anything that needs the number itself (a
     comparison, ``bool``, ``/`` or ``math.*``) raises, which tells the caller that this formula
     cannot be written out once for all inputs. The rewrites below are exact in IEEE arithmetic
-    (``1·x = x``, ``−(−x) = x``, ``x ** 1 = x``): the generated code computes bit for bit
-    what the rule computes.
+    (``1·x = x``, ``−(−x) = x``): the generated code computes bit for bit what the rule
+    computes.
     """
 
     __slots__ = ("negated", "precedence", "text")
@@ -175,18 +176,20 @@ def _binop(left: object, op: str, right: object) -> Any:
 
 
 class _SymMath:
-    """``m`` for symbolic numbers: ``m.div(a, b)`` writes ``div(a, b)``, a FLOAT_MATH call."""
+    """``m`` for symbolic numbers: ``m.div(a, b)`` writes ``div(a, b)``, a FLOAT_MATH call.
+
+    As for a rule's forward, a function that needs no number is written out instead (its
+    ``x * x`` for ``pow_const(x, 2.0)``), and one of constants only is folded now.
+    """
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
         if name.startswith("_") or not callable(getattr(FLOAT_MATH, name, None)):
             raise AttributeError(name)
 
         def call(*xs: object) -> Any:
-            if name == "pow_const" and not isinstance(xs[1], _Sym) and xs[1] in (1.0, 2.0, 3.0):
-                # x ** 1 = x exactly; x ** 2 and x ** 3 are products (see ops._pow_const)
-                return xs[0] if xs[1] == 1.0 else FLOAT_MATH.pow_const(xs[0], xs[1])
-            if not any(isinstance(x, _Sym) for x in xs):
-                return getattr(FLOAT_MATH, name)(*xs)  # constants: fold now
+            inline = _symbolic(getattr(FLOAT_MATH, name), *xs)
+            if inline is not None:
+                return inline
             return _Sym(f"{name}({', '.join(_sym(x).text for x in xs)})")
 
         return call
