@@ -406,10 +406,10 @@ class _Writer:
     def backward(self, order: list[Value]) -> dict[Value, Any]:
         """Write the chain rule in the order `minigrad.backprop.run_backward` applies it.
 
-        Same order, same sums: the compiled gradients equal the engine's bit for bit. One
-        exception: when ``f`` also computes values its result does not use, the engine learns
-        late that a shared node will hear from no more consumers and adds that node's parts
-        in another order, so the last bits of such a sum may differ.
+        Same order, same sums: the compiled gradients equal the engine's bit for bit. So a
+        shared node is released as the engine releases it: after ``_uses`` parts, or, when
+        ``f`` also computed values its result does not use (so that some of those parts never
+        come), once nothing else is ready, in the order its first part arrived.
         """
         wanted = {self.inputs[i] for i in self.positions}
         needs = set()
@@ -429,8 +429,16 @@ class _Writer:
         self.emit(f"# backward: g_v = d{self.expr[self.out].text}/dv, from the output back")
         pending: dict[Value, Any] = {self.out: 1.0}
         ready = [self.out]
+        waiting: dict[Value, int] = {}  # shared inner nodes: parts received so far
+        counted = False  # whether the engine would have counted the consumers in the graph
         locals_written = 0
-        while ready:
+        while ready or waiting:
+            if not ready:  # as backprop._release_stuck
+                counted = True
+                for node, received in list(waiting.items()):
+                    if received == total[node]:
+                        del waiting[node]
+                        ready.append(node)
             node = ready.pop()
             g = pending.pop(node)
             grads[node] = g
@@ -471,10 +479,17 @@ class _Writer:
                     name = f"g_{self.expr[parent].text}"
                     self.emit(f"{name} = {_sym(contribution).text}")
                     pending[parent] = _Sym(name)
-                left = consumers[parent] - 1
-                consumers[parent] = left
-                if not left:
+                if parent._rule is None:  # a leaf: its sum is complete when all have sent
+                    consumers[parent] -= 1
+                    if not consumers[parent]:
+                        ready.append(parent)
+                    continue
+                received = waiting.get(parent, 0) + 1
+                if received == (total[parent] if counted else parent._uses):
+                    waiting.pop(parent, None)
                     ready.append(parent)
+                else:
+                    waiting[parent] = received  # keeps its place: the order of first parts
             if len(self.lines) > first:
                 self.lines[first] += f"  # {rule.name}: {rule.derivative}"
         return grads

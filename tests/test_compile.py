@@ -33,13 +33,6 @@ def same(x: float, y: float) -> bool:
     return x == y and math.copysign(1.0, x) == math.copysign(1.0, y)
 
 
-def close(x: float, y: float) -> bool:
-    """Equal but for the last bits of a sum added in another order; nan equals nan."""
-    if math.isnan(x) or math.isnan(y) or math.isinf(x) or math.isinf(y):
-        return same(x, y)
-    return math.isclose(x, y, rel_tol=1e-12, abs_tol=1e-300)
-
-
 def assert_same(
     got: tuple[float, Any], want: tuple[float, Any], equal: Callable[[float, float], bool] = same
 ) -> None:
@@ -146,9 +139,9 @@ BINARY = ["add", "sub", "mul", "div", "pow", "maximum", "minimum"]
 @given(data=st.data())
 def test_random_graphs_with_shared_nodes(data: st.DataObject) -> None:
     # A random DAG over three inputs: nodes are reused, so gradients are sums of several
-    # contributions. Some nodes feed only values the result never uses; the engine then adds
-    # a shared node's parts in another order than the compiled code (see compiler.py), so the
-    # two agree to the last few bits here, and bit for bit in the tests above.
+    # contributions. Some nodes feed only values the result never uses, so the engine learns
+    # late that a shared node is complete; the compiled code adds the parts in the same order
+    # all the same, bit for bit (with tiny inputs an order off by one part gave -1.0 for 0.0).
     steps = data.draw(
         st.lists(
             st.tuples(
@@ -177,9 +170,9 @@ def test_random_graphs_with_shared_nodes(data: st.DataObject) -> None:
     xs = data.draw(st.lists(st.floats(-4, 4), min_size=3, max_size=3))
     argnums = data.draw(st.sampled_from([0, (0, 1), (2, 0), (0, 1, 2)]))
     compiled = mg.compile(f, argnums)
-    assert_same(compiled(*xs), reference(f, argnums, tuple(xs)), close)
+    assert_same(compiled(*xs), reference(f, argnums, tuple(xs)))
     ys = data.draw(st.lists(st.floats(-4, 4), min_size=3, max_size=3))
-    assert_same(compiled(*ys), reference(f, argnums, tuple(ys)), close)
+    assert_same(compiled(*ys), reference(f, argnums, tuple(ys)))
 
 
 def line_fit_loss(a: Any, b: Any, x: Any, y: Any) -> Any:
