@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import minigrad as mg
 from minigrad.ops import ADD, FLOAT_MATH, MUL, SUB
-from minigrad.testing import programs
+from minigrad.testing import OPERATIONS, programs
 
 any_float = st.floats(allow_nan=True, allow_infinity=True, width=64)
 
@@ -23,7 +23,7 @@ def bits(x):
 @given(a=any_float, b=any_float, g=any_float)
 def test_rules_written_out_in_the_fast_path_match_the_table_bit_for_bit(rule, a, b, g):
     x, y = mg.Value(a), mg.Value(b)
-    out = {"add": x + y, "sub": x - y, "mul": x * y}[rule.name]
+    out = OPERATIONS[rule.name](x, y)
     assert out._rule is rule
     x.grad = y.grad = -0.0  # -0.0 + part == part exactly, signed zeros included
     out.backward(g)
@@ -34,8 +34,8 @@ def test_rules_written_out_in_the_fast_path_match_the_table_bit_for_bit(rule, a,
 @pytest.mark.parametrize("rule", [ADD, MUL, SUB], ids=lambda r: r.name)
 def test_fast_path_rules_with_a_constant_on_either_side(rule):
     x = mg.Value(3.0)
-    op = {"add": lambda p, q: p + q, "sub": lambda p, q: p - q, "mul": lambda p, q: p * q}
-    left, right = op[rule.name](x, 2.0), op[rule.name](2.0, x)
+    op = OPERATIONS[rule.name]
+    left, right = op(x, 2.0), op(2.0, x)
     left.backward(5.0)
     assert x.grad == rule.backward(FLOAT_MATH, 5.0, left.data, 3.0, 2.0)[0]
     x.grad = 0.0
