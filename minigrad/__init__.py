@@ -6,26 +6,14 @@
 >>> loss.backward()
 >>> a.grad, b.grad  # 2·x·(ŷ − y) and 2·(ŷ − y), no longer written by hand
 (-4.0, -8.0)
+
+Every function on Values (``mg.exp``, ``mg.maximum``, ...) is an op of the registry in
+`minigrad.ops`; its derivative is in the docs' derivative table.
 """
 
 from minigrad import nn
-from minigrad.autograd import grad, value_and_grad
-from minigrad.compiler import compile
-from minigrad.functional import (
-    abs,
-    clamp,
-    cos,
-    exp,
-    log,
-    maximum,
-    minimum,
-    relu,
-    sigmoid,
-    sign,
-    sin,
-    sqrt,
-    tanh,
-)
+from minigrad.compiler import TracingError, compile
+from minigrad.function import Function, FunctionCtx
 from minigrad.gradcheck import GradcheckError, gradcheck
 from minigrad.losses import huber_loss, l1_loss, mse_loss
 from minigrad.modes import (
@@ -35,7 +23,23 @@ from minigrad.modes import (
     is_grad_enabled,
     no_grad,
 )
+from minigrad.op import Op
+from minigrad.ops import ABS as abs
+from minigrad.ops import ATAN as atan
+from minigrad.ops import COS as cos
+from minigrad.ops import EXP as exp
+from minigrad.ops import LOG as log
+from minigrad.ops import MAXIMUM as maximum
+from minigrad.ops import MINIMUM as minimum
+from minigrad.ops import RELU as relu
+from minigrad.ops import SIGMOID as sigmoid
+from minigrad.ops import SIGN as sign
+from minigrad.ops import SIN as sin
+from minigrad.ops import SQRT as sqrt
+from minigrad.ops import TANH as tanh
+from minigrad.ops import clamp
 from minigrad.optim import SGD, Adam, Optimizer
+from minigrad.transforms import grad, value_and_grad
 from minigrad.value import Parameter, Value
 from minigrad.viz import draw_graph, to_dot
 
@@ -44,12 +48,17 @@ __version__ = "0.1.0"
 __all__ = [
     "SGD",
     "Adam",
+    "Function",
+    "FunctionCtx",
     "GradcheckError",
+    "Op",
     "Optimizer",
     "Parameter",
+    "TracingError",
     "Value",
     "__version__",
     "abs",
+    "atan",
     "clamp",
     "compile",
     "cos",

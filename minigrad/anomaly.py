@@ -12,17 +12,17 @@ import os
 import sys
 import weakref
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from minigrad.ops import Rule
-    from minigrad.value import Value
+from minigrad.graph import Node
+
+__all__ = ["check_backward", "check_forward"]
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 # node -> "file:line in func: code" of the user's line that created it. Weak keys: the report
 # must not keep graphs alive.
-_origins: weakref.WeakKeyDictionary[Value, str] = weakref.WeakKeyDictionary()
+_origins: weakref.WeakKeyDictionary[Node, str] = weakref.WeakKeyDictionary()
 
 
 def _user_line() -> str:
@@ -41,31 +41,39 @@ def _user_line() -> str:
 
 
 def _finite(x: Any) -> bool:
-    return math.isfinite(float(x))
+    return math.isfinite(x if x.__class__ is float else float(x))
 
 
 def _describe(xs: Sequence[Any]) -> str:
-    return ", ".join(repr(float(x)) for x in xs)
+    return ", ".join(repr(x if x.__class__ is float else float(x)) for x in xs)
 
 
-def check_forward(node: Value, rule: Rule, inputs: Sequence[float]) -> None:
+def check_forward(node: Node, inputs: Sequence[float]) -> None:
     """Remember where `node` was made; raise if its value is NaN or inf."""
     where = _user_line()
     _origins[node] = where
     if not _finite(node.data):
+        name = node.op.name if node.op is not None else "an op"
         raise FloatingPointError(
-            f"{rule.name} returned {node.data} in its forward pass, "
+            f"{name} returned {node.data} in its forward pass, "
             f"from inputs ({_describe(inputs)}).\nThe node was created at:\n  {where}"
         )
 
 
-def check_backward(node: Value, rule: Rule, grads: Sequence[Any]) -> None:
-    """Raise if a backward rule produced a NaN or inf gradient."""
-    inputs = [x if x.__class__ is float else x.data for x in node._args]
+def check_backward(node: Node, grads: Sequence[Any]) -> None:
+    """Raise if a backward rule produced a NaN or inf gradient for an input that needs one.
+
+    A gradient that goes to a constant (a plain number, or a Value that requires no grad, kept
+    as its float) reaches nothing and is not checked: ``0.0 ** x`` at x = 0.5 has a finite
+    value and gradient, though the constant base's would be inf.
+    """
+    inputs = node.inputs
     for index, g in enumerate(grads):
-        if not _finite(g):
-            where = _origins.get(node, "<unknown: the node was made outside detect_anomaly()>")
-            raise FloatingPointError(
-                f"{rule.name} backward returned {float(g)} as the gradient of input {index}, "
-                f"at inputs ({_describe(inputs)}).\nThe node was created at:\n  {where}"
-            )
+        if g is None or inputs[index].__class__ is float or _finite(g):
+            continue
+        where = _origins.get(node, "<unknown: the node was made outside detect_anomaly()>")
+        numbers = [x if x.__class__ is float else x.data for x in inputs]
+        raise FloatingPointError(
+            f"{node.op.name} backward returned {float(g)} as the gradient of input {index}, "  # type: ignore[union-attr]
+            f"at inputs ({_describe(numbers)}).\nThe node was created at:\n  {where}"
+        )

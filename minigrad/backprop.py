@@ -1,121 +1,142 @@
-"""The backward pass: visit the graph from the output back to the leaves, applying the chain rule.
+"""The reference walk: visit the graph from the output back to the leaves, applying the chain rule.
 
-A node is a `Value` with ``_rule`` (its row in `minigrad.ops`), ``_args`` (its inputs: Values
-that require grad, or floats for everything else) and ``_uses`` (how many times it has been
-an input of another node). Leaves have no rule and no args.
+This is the one implementation of the backward ordering. ``backward(create_graph=True)``,
+``mg.grad``/``mg.value_and_grad`` and ``mg.compile`` all run it, each deciding what happens at
+a node (`Local`: the op's backward on floats, on Values, or written out as code) and how two
+parts of a gradient are summed (`Add`). The float fast path of a plain ``backward()``
+(`minigrad.fastpath`) is this same walk written out for speed, and a test holds it to this
+one bit for bit.
 
-Order. A node may run its rule once its gradient is complete, i.e. once every consumer in the
-graph has sent its part (Kahn's algorithm, reverse topological order, no recursion: a chain of
-a million nodes is fine). Most nodes are used exactly once, and then the one part that arrives
-is the whole gradient: such a node is ready at once. For nodes used more than once we count,
-once per pass and only when the first is reached, how many consumers each has in this graph
-(other uses may lie outside it), and release each when all have sent.
+Order. A node may run its op's backward once its gradient is complete, i.e. once every
+consumer in the graph has sent its part (Kahn's algorithm in reverse topological order, with
+an explicit stack: no recursion, so a chain of a million nodes is fine). Most nodes are used
+exactly once (``node.uses == 1``), and then the one part that arrives is the whole gradient:
+such a node is ready at once. A node used more than once waits for ``uses`` parts. If some
+never come (a consumer outside this graph: made and dropped, or used elsewhere), the ready
+stack runs dry with nodes still waiting; only then are the consumers inside this graph counted
+(`minigrad.graph.count_consumers`) and the complete nodes released, in the order their first
+part arrived.
 
-Accumulation. Each pass sums its own gradients and adds each node's total into ``.grad``
-once, so a second pass adds exactly the same amounts again. Leaves' totals are handed over
-at the end of the pass.
+Sums. Parts are summed in the order they arrive, and every caller gets each node's total once:
+so a second ``backward()`` adds exactly the same amounts again, and every path gives the same
+bits.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from minigrad import anomaly, modes
-from minigrad.ops import ADD, FLOAT_MATH, MUL, SUB, Math, Rule
+from minigrad.graph import Node, count_consumers
+from minigrad.op import FLOATS, VALUES, Op
 
-if TYPE_CHECKING:
-    from minigrad.value import Value
+__all__ = ["Add", "Local", "on_floats", "on_values", "plus", "release_stuck", "walk"]
 
-__all__ = ["backward_floats", "run_backward", "topological_order"]
+Local = Callable[[Node, Any], Sequence[Any]]
+"""``local(node, g)``: the parts of ``g`` that go to each of ``node.inputs`` (None: no part)."""
+
+Add = Callable[[Node, Any, Any], Any]
+"""``add(node, total, part)``: the sum of two parts of ``node``'s gradient."""
 
 
-def topological_order(root: Value) -> list[Value]:
-    """Every node `root` depends on, each after the nodes it is computed from (`root` last).
+def on_floats(node: Node, g: Any) -> Sequence[Any]:
+    """The op's backward on floats (``mg.grad`` of numbers)."""
+    xs = [x if x.__class__ is float else x.data for x in node.inputs]
+    op: Op = node.op  # type: ignore[assignment]  # only inner nodes are visited
+    return op.backward(FLOATS, g, node.data, *xs)  # type: ignore[no-any-return]
 
-    An iterative depth-first walk, for the tools that read a whole graph (`minigrad.viz`,
-    `minigrad.compiler`); the backward pass itself needs no list of the nodes.
+
+def on_values(node: Node, g: Any) -> Sequence[Any]:
+    """The op's backward on Values: records the gradient's graph (``create_graph``)."""
+    op: Op = node.op  # type: ignore[assignment]  # only inner nodes are visited
+    return op.backward(VALUES, g, node, *node.inputs)  # type: ignore[no-any-return]
+
+
+def plus(node: Node, total: Any, part: Any) -> Any:
+    """Sum two parts with ``+`` (floats or Values)."""
+    return total + part
+
+
+def walk(root: Node, seed: Any, local: Local, add: Add = plus) -> dict[Node, Any]:
+    """Every node's gradient d(root)/d(node)·seed, found in the backward order.
+
+    Args:
+        root: The output to differentiate.
+        seed: The gradient of the loss with respect to `root`.
+        local: What happens at a node (see `Local`).
+        add: How two parts are summed (see `Add`).
+
+    Returns:
+        Each node reached (inner nodes in the order they were visited, then the leaves) and its
+        total gradient. ``.grad`` is left untouched: the caller decides where totals go.
     """
-    order: list[Value] = []
-    done: set[Value] = set()
-    stack: list[tuple[Value, bool]] = [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if node in done:
-            continue
-        done.add(node)
-        stack.append((node, True))
-        for parent in reversed(node._args):
-            if parent.__class__ is not float and parent not in done:
-                stack.append((parent, False))
-    return order
-
-
-def _count_consumers(root: Value) -> dict[Value, int]:
-    """How many edges reach each inner node (one with a rule) reachable from `root`."""
-    consumers = {root: 0}
-    stack = [root]
-    pop, push, get = stack.pop, stack.append, consumers.get
-    while stack:
-        for parent in pop()._args:
-            if parent.__class__ is float or parent._rule is None:
-                continue  # a constant, or a leaf
-            count = get(parent)
-            if count is None:
-                consumers[parent] = 1
-                push(parent)
-            else:
-                consumers[parent] = count + 1
-    return consumers
-
-
-def _send(
-    parent: Any,
-    part: Any,
-    leaves: dict[Value, Any],
-    waiting: dict[Value, list[Any]],
-    consumers: dict[Value, int] | None,
-    ready: list[tuple[Value, Any]],
-) -> None:
-    """Hand `part` of its gradient to `parent` (a Value or a constant float).
-
-    A leaf sums its parts until the end of the pass; a node used once is complete at once; a
-    node used more than once waits for all its consumers (`_uses` of them, or, once counted,
-    those in this graph).
-    """
-    if parent.__class__ is float:
-        return
-    if parent._rule is None:
-        previous = leaves.get(parent)
-        leaves[parent] = part if previous is None else previous + part
-    elif parent._uses == 1:
-        ready.append((parent, part))
+    totals: dict[Node, Any] = {}
+    leaves: dict[Node, Any] = {}  # leaves sum their parts until the end of the walk
+    waiting: dict[Node, list[Any]] = {}  # nodes used more than once: [sum, parts received]
+    consumers: dict[Node, int] | None = None  # counted only when the walk gets stuck
+    ready: list[tuple[Node, Any]] = []  # complete nodes not yet visited: a stack
+    if root.op is None:
+        leaves[root] = seed
     else:
-        entry = waiting.get(parent)
-        if entry is None:
-            entry = waiting[parent] = [part, 1]
-        else:
-            entry[0] = entry[0] + part
-            entry[1] += 1
-        if entry[1] == (parent._uses if consumers is None else consumers[parent]):
-            del waiting[parent]
-            ready.append((parent, entry[0]))
+        ready.append((root, seed))
+    check = modes.special_threads != 0 and modes.state.anomaly
+    while True:
+        while ready:
+            node, g = ready.pop()
+            totals[node] = g
+            inputs = node.inputs
+            if g is None:  # only the compiler sends None: no gradient reaches this node
+                parts: Sequence[Any] = (None,) * len(inputs)
+            else:
+                parts = local(node, g)
+            if len(parts) != len(inputs):
+                raise TypeError(
+                    f"the backward of op {node.op.name!r} returned {len(parts)} gradient(s) "  # type: ignore[union-attr]
+                    f"for {len(inputs)} input(s)"
+                )
+            if check and g is not None:
+                anomaly.check_backward(node, parts)
+            for parent, part in zip(inputs, parts):  # noqa: B905 (lengths checked above)
+                if parent.__class__ is float:
+                    continue
+                if parent.op is None:  # a leaf
+                    if part is not None:
+                        previous = leaves.get(parent)
+                        leaves[parent] = part if previous is None else add(parent, previous, part)
+                    continue
+                if parent.uses == 1:
+                    ready.append((parent, part))
+                    continue
+                entry = waiting.get(parent)
+                if entry is None:
+                    entry = waiting[parent] = [part, 1]
+                else:
+                    if part is not None:
+                        entry[0] = part if entry[0] is None else add(parent, entry[0], part)
+                    entry[1] += 1
+                if entry[1] == (parent.uses if consumers is None else consumers[parent]):
+                    del waiting[parent]
+                    ready.append((parent, entry[0]))
+        if not waiting:
+            break
+        consumers = release_stuck(root, waiting, consumers, ready)
+    totals.update(leaves)
+    return totals
 
 
-def _release_stuck(
-    root: Value,
-    waiting: dict[Value, list[Any]],
-    consumers: dict[Value, int] | None,
-    ready: list[tuple[Value, Any]],
-) -> dict[Value, int]:
+def release_stuck(
+    root: Node,
+    waiting: dict[Node, list[Any]],
+    consumers: dict[Node, int] | None,
+    ready: list[tuple[Node, Any]],
+) -> dict[Node, int]:
     """Nodes still wait, so some consumers lie outside this graph: count those inside, release.
 
-    Returns the counts, which decide for the rest of the pass when a shared node is complete.
+    Returns the counts, which decide for the rest of the walk when a shared node is complete.
     """
     if consumers is None:
-        consumers = _count_consumers(root)
+        consumers = count_consumers(root)
     for node, (part, received) in list(waiting.items()):
         if received == consumers[node]:
             del waiting[node]
@@ -123,159 +144,3 @@ def _release_stuck(
     if not ready:  # pragma: no cover - would be a bug in the counting
         raise RuntimeError("backward: gradients are stuck; please report this")
     return consumers
-
-
-def backward_floats(root: Value, seed: float) -> None:
-    """``root.backward()``: add d(root)/d(v)·seed into ``v.grad`` for every v, on floats.
-
-    The hot path of a training loop, so it is written for CPython's costs (callgrind counts
-    for a line-fit backward in parentheses): rules get plain floats; the two inputs of a
-    two-input node (most nodes) are handed their parts inline rather than through `_send`
-    (32.1k -> 25.6k instructions); and an input used once is visited next directly instead
-    of through the `ready` stack, which saves a tuple, a push and a pop (25.0k -> 21.0k).
-    The visiting order is the one the stack would give. `run_backward` is the same walk for
-    the other cases.
-    """
-    if root._rule is None:
-        root.grad += seed
-        return
-    leaves: dict[Value, Any] = {}  # this pass's gradient of each leaf reached
-    waiting: dict[Value, list[Any]] = {}  # nodes used more than once: [sum, parts received]
-    consumers: dict[Value, int] | None = None
-    ready: list[tuple[Value, Any]] = []  # complete nodes not yet visited
-    check = modes.special_threads != 0 and modes.state.anomaly
-    math = FLOAT_MATH
-    node: Any = root
-    g: Any = seed
-    while True:
-        node.grad += g
-        rule: Rule = node._rule
-        args = node._args
-        if len(args) == 2:
-            a, b = args
-            # The commonest rules' formulas, written out: the call would cost more than the
-            # formula itself (line-fit backward 19.9k -> 16.1k instructions, the step 10%
-            # faster). tests/test_backprop.py holds these lines to ops' ADD, MUL and SUB bit
-            # for bit; every other rule, and every other walk, calls the table.
-            if rule is ADD:
-                ga = gb = g
-            elif rule is MUL:
-                ga = g * (b if b.__class__ is float else b.data)
-                gb = g * (a if a.__class__ is float else a.data)
-            elif rule is SUB:
-                ga = g
-                gb = -g
-            else:
-                ga, gb = rule.backward(
-                    math,
-                    g,
-                    node.data,
-                    a if a.__class__ is float else a.data,
-                    b if b.__class__ is float else b.data,
-                )
-            if check:
-                anomaly.check_backward(node, rule, (ga, gb))
-            # _send(a, ga) and _send(b, gb), spelled out; a node used once is complete now,
-            # and the walk goes on with it directly rather than through `ready`.
-            node = None
-            if a.__class__ is not float:
-                if a._rule is None:
-                    if a in leaves:
-                        leaves[a] += ga
-                    else:
-                        leaves[a] = ga
-                elif a._uses == 1:
-                    node, g = a, ga
-                else:
-                    _send(a, ga, leaves, waiting, consumers, ready)
-            if b.__class__ is not float:
-                if b._rule is None:
-                    if b in leaves:
-                        leaves[b] += gb
-                    else:
-                        leaves[b] = gb
-                elif b._uses == 1:
-                    if node is not None:  # b goes first, as if both were pushed on `ready`
-                        ready.append((node, g))
-                    node, g = b, gb
-                else:
-                    if node is not None:  # keep the order of ready: b (if complete), then a
-                        ready.append((node, g))
-                        node = None
-                    _send(b, gb, leaves, waiting, consumers, ready)
-            if node is not None:
-                continue
-        else:
-            local = rule.backward(
-                math, g, node.data, *[a if a.__class__ is float else a.data for a in args]
-            )
-            if check:
-                anomaly.check_backward(node, rule, local)
-            i = 0
-            for parent in args:
-                _send(parent, local[i], leaves, waiting, consumers, ready)
-                i += 1  # noqa: SIM113 (enumerate() costs more instructions here)
-        if not ready:
-            if not waiting:
-                break
-            consumers = _release_stuck(root, waiting, consumers, ready)
-        node, g = ready.pop()
-    for leaf, total in leaves.items():
-        leaf.grad += total
-
-
-def run_backward(
-    root: Value,
-    seed: Any,
-    value_math: Math | None = None,
-    results: dict[Value, Any] | None = None,
-) -> None:
-    """The backward walk of `backward_floats`, for ``create_graph`` and for `mg.grad`.
-
-    Args:
-        root: The output to differentiate.
-        seed: The gradient of the loss with respect to `root`.
-        value_math: None for floats. For ``create_graph=True`` the Value namespace: the
-            rules then run on Values and record a graph of the gradients.
-        results: A dict to receive every node's gradient, leaving every ``.grad`` untouched
-            (the functional `grad`). None to add the leaves' gradients into their ``.grad``
-            (``create_graph=True``; plain ``backward()`` is `backward_floats`).
-    """
-    leaves: dict[Value, Any] = {}
-    waiting: dict[Value, list[Any]] = {}
-    consumers: dict[Value, int] | None = None
-    ready: list[tuple[Value, Any]] = []
-    if root._rule is None:
-        leaves[root] = seed
-    else:
-        ready.append((root, seed))
-    check = modes.special_threads != 0 and modes.state.anomaly
-    on_values = value_math is not None
-    math = value_math if value_math is not None else FLOAT_MATH
-    while True:
-        while ready:
-            node, g = ready.pop()
-            if results is not None:
-                results[node] = g
-            # (with create_graph intermediates keep no .grad, as in PyTorch: the gradient's
-            # graph would lead back to the node itself, a reference cycle)
-            rule: Rule = node._rule  # type: ignore[assignment]  # only inner nodes are queued
-            args = node._args
-            if on_values:
-                local = rule.backward(math, g, node, *args)
-            else:
-                local = rule.backward(
-                    math, g, node.data, *[a if a.__class__ is float else a.data for a in args]
-                )
-            if check:
-                anomaly.check_backward(node, rule, local)
-            for parent, part in zip(args, local, strict=True):
-                _send(parent, part, leaves, waiting, consumers, ready)
-        if not waiting:
-            break
-        consumers = _release_stuck(root, waiting, consumers, ready)
-    if results is not None:
-        results.update(leaves)
-    else:
-        for leaf, total in leaves.items():
-            leaf.grad += total

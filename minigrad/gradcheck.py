@@ -6,7 +6,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from minigrad import modes
-from minigrad.value import Value, as_float
+from minigrad.numbers import as_float
+from minigrad.value import Value
 
 __all__ = ["GradcheckError", "gradcheck"]
 

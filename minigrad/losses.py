@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
-from minigrad import value as _value
-from minigrad.ops import SUB
+from minigrad.numbers import as_float
+from minigrad.ops import SUB, clamp
 from minigrad.value import Value
 
 __all__ = ["huber_loss", "l1_loss", "mse_loss"]
@@ -58,12 +58,9 @@ def _pairwise(
     return total / len(losses) if reduction == "mean" else total
 
 
-_sub = _value.binary(SUB)
-
-
 def _diff(pred: object, target: object) -> Value:
-    # Through the rule table, so that a number - number pair still gives a Value.
-    return _sub(pred, target)
+    # Through the registry's op, so that a number - number pair still gives a Value.
+    return SUB(pred, target)  # type: ignore[no-any-return]
 
 
 def mse_loss(pred: Any, target: Any, reduction: Reduction = "mean") -> Value:
@@ -126,12 +123,13 @@ def huber_loss(pred: Any, target: Any, delta: float = 1.0, reduction: Reduction 
         >>> mg.huber_loss(3.0, 0.0).item()  # 1·(3 − ½)
         2.5
     """
-    if isinstance(delta, bool) or not isinstance(delta, int | float) or not delta > 0:
+    delta = as_float(delta, "huber_loss: delta")
+    if not delta > 0:  # also rejects nan
         raise ValueError(f"huber_loss: delta must be a positive number; got {delta!r}")
 
     def huber(d: Value) -> Value:
         size = abs(d)
-        q = _value.clamp(size, None, delta)
+        q: Value = clamp(size, None, delta)
         return 0.5 * q * q + delta * (size - q)
 
     return _pairwise("huber_loss", pred, target, reduction, huber)  # type: ignore[no-any-return]

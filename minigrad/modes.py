@@ -11,11 +11,26 @@ import functools
 import threading
 from collections.abc import Callable
 from types import TracebackType
-from typing import TypeVar
+from typing import Any, TypeVar
 
-__all__ = ["detect_anomaly", "enable_grad", "is_anomaly_enabled", "is_grad_enabled", "no_grad"]
+__all__ = [
+    "TracingError",
+    "detect_anomaly",
+    "enable_grad",
+    "is_anomaly_enabled",
+    "is_grad_enabled",
+    "no_grad",
+]
 
 F = TypeVar("F", bound=Callable[..., object])
+
+
+class TracingError(TypeError):
+    """`mg.compile` cannot record what the traced function did.
+
+    A data-dependent branch, or a number that would be baked into the compiled code; the
+    message says which and why.
+    """
 
 
 class _Switches(threading.local):
@@ -23,17 +38,32 @@ class _Switches(threading.local):
 
     grad_enabled: bool = True
     anomaly: bool = False
-    # grad_enabled and not anomaly: the common case, so that an op reads one switch, not two.
+    # True while `mg.compile` traces a function in this thread: Python control flow on a
+    # Value, and numbers that the compiled code would bake in, raise TracingError.
+    tracing: bool = False
+    # While tracing: the Values that need no grad and were made inside the traced function
+    # (constants it may use). Any other such Value would be read once, at trace time.
+    made_in_trace: Any = None
+    # grad_enabled and not anomaly and not tracing: the common case, so that an op reads one
+    # switch, not three.
     plain: bool = True
 
-    def set(self, *, grad_enabled: bool | None = None, anomaly: bool | None = None) -> None:
+    def set(
+        self,
+        *,
+        grad_enabled: bool | None = None,
+        anomaly: bool | None = None,
+        tracing: bool | None = None,
+    ) -> None:
         global special_threads
         was_plain = self.plain
         if grad_enabled is not None:
             self.grad_enabled = grad_enabled
         if anomaly is not None:
             self.anomaly = anomaly
-        self.plain = self.grad_enabled and not self.anomaly
+        if tracing is not None:
+            self.tracing = tracing
+        self.plain = self.grad_enabled and not self.anomaly and not self.tracing
         if self.plain != was_plain:
             with _lock:
                 special_threads += -1 if self.plain else 1
@@ -44,7 +74,7 @@ state = _Switches()
 
 _lock = threading.Lock()
 special_threads = 0
-"""How many threads have a switch off its default (inside no_grad or detect_anomaly).
+"""How many threads have a switch off its default (inside no_grad, detect_anomaly or a trace).
 
 Reading a thread-local costs more than the rest of an op's bookkeeping, so the hot path reads
 this plain module global first: while it is 0, every thread is plain and nothing more is read.

@@ -30,7 +30,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from minigrad.value import Parameter, Value, as_float
+from minigrad.numbers import as_float
+from minigrad.value import Parameter, Value
 
 __all__ = ["MLP", "Layer", "Module", "Neuron", "load", "manual_seed", "save"]
 

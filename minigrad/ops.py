@@ -1,84 +1,81 @@
-"""The derivative rules: one table, each op's forward and local derivative side by side.
+"""THE registry: every built-in operation, each defined once as an `Op`.
 
-Every differentiable operation in minigrad is one `Rule` in this file. A rule has
+Each definition below holds an op's forward on floats (IEEE 754 the way PyTorch float64 does
+it: ``inf``/``nan`` where Python's ``math`` would raise), its local derivative as a backward
+formula (see `minigrad.op` for how one formula runs on floats and on Values), the words the
+docs' derivative table shows, where it is smooth (for the gradient-checking strategies), and
+its method on `Value` and its numpy ufunc where it has them. From that one definition come
+``mg.<name>``, ``x.<method>()``, ``numpy.<ufunc>(x)``, ``m.<name>`` in every backward formula,
+the compiler's code, the hypothesis strategies and the docs' table.
 
-* ``forward(*xs)``: the value on plain floats, following IEEE 754 the way PyTorch (float64) does:
-  it returns ``inf``/``nan`` where Python's ``math`` would raise;
-* ``backward(m, g, out, *xs)``: the vector-Jacobian product, one gradient per input, given the
-  upstream gradient ``g``, the op's output ``out`` and its inputs ``xs``.
-
-``backward`` is written once and runs on two kinds of numbers. On the fast path ``g``, ``out`` and
-``xs`` are floats and ``m`` is `FLOAT_MATH` (the forwards below). With ``create_graph=True`` they
-are Values and ``m`` is the Value namespace, so the very same formula records a graph that can be
-differentiated again. Only ``+ - *``, unary ``-``, ordering comparisons and ``m.<op>`` may appear
-in a backward, which is what makes it work on both.
-
-Adding an op means: one `Rule` here, one method or function in `minigrad.value` /
-`minigrad.functional`, one row in the test table (``tests/test_ops.py``); the docs' derivative
-table is generated from `RULES`.
+Adding a built-in op touches three places (the recipe is in docs/design.md): its definition
+here, its row of expected derivatives in tests/test_ops.py, and its export in
+``minigrad/__init__.py``.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
-__all__ = ["FLOAT_MATH", "RULES", "Math", "Rule"]
+from minigrad.graph import Node
+from minigrad.op import Namespace, Op
+
+__all__ = [
+    "ABS",
+    "ADD",
+    "ATAN",
+    "CLAMP",
+    "COS",
+    "DIV",
+    "EXP",
+    "LOG",
+    "MAXIMUM",
+    "MINIMUM",
+    "MUL",
+    "NEG",
+    "POW",
+    "POW_CONST",
+    "REGISTRY",
+    "RELU",
+    "SIGMOID",
+    "SIGN",
+    "SIN",
+    "SQRT",
+    "SUB",
+    "TANH",
+    "clamp",
+    "power",
+]
 
 INF = math.inf
 NAN = math.nan
 
 
-class Math(Protocol):
-    """The functions a backward formula may call, on floats or on Values."""
-
-    def div(self, a: Any, b: Any, /) -> Any: ...  # noqa: D102 (named by the rules below)
-    def pow(self, a: Any, b: Any, /) -> Any: ...  # noqa: D102
-    def pow_const(self, a: Any, c: float, /) -> Any: ...  # noqa: D102
-    def exp(self, x: Any, /) -> Any: ...  # noqa: D102
-    def log(self, x: Any, /) -> Any: ...  # noqa: D102
-    def sin(self, x: Any, /) -> Any: ...  # noqa: D102
-    def cos(self, x: Any, /) -> Any: ...  # noqa: D102
-    def sign(self, x: Any, /) -> Any: ...  # noqa: D102
+REGISTRY: dict[str, Op] = {}
+"""Every built-in op by name, in the order defined below: the one source for the engine, the
+compiler, the tests and the docs."""
 
 
-def _always(*xs: float) -> bool:
-    return True
+def _define(
+    name: str, forward: Callable[..., float], backward: Callable[..., Any], **kw: Any
+) -> Op:
+    """A built-in op, added to `REGISTRY` and made ``m.<name>`` in every backward formula.
 
-
-@dataclass(frozen=True, eq=False)
-class Rule:
-    """One row of the derivative table.
-
-    Attributes:
-        name: The op's name, as shown in graphs, errors and docs.
-        arity: The number of inputs.
-        forward: The op on floats (IEEE: never raises).
-        backward: ``(m, g, out, *xs) -> tuple`` of one gradient per input.
-        formula: ``f`` in words a reader checks against the code.
-        derivative: The partial derivatives, as math.
-        edges: The conventions at edge points (kinks, poles, overflow), matching PyTorch.
-        smooth: True where the op is smooth in a neighbourhood of ``xs`` (away from kinks,
-            poles and domain edges); gradient-checking strategies sample there.
+    Its backward is trusted (``check=False``): the test suite holds it to its math.
     """
-
-    name: str
-    arity: int
-    forward: Callable[..., float]
-    backward: Callable[..., tuple[Any, ...]]
-    formula: str
-    derivative: str
-    edges: str = ""
-    smooth: Callable[..., bool] = _always
-
-    def __repr__(self) -> str:
-        return f"<rule {self.name}>"
+    if "arity" not in kw:  # math.tanh and friends say it; from a lambda, no inspect needed
+        kw["arity"] = forward.__code__.co_argcount
+    op = REGISTRY[name] = Op(name, forward, backward, register=True, check=False, **kw)
+    return op
 
 
-# --- IEEE-safe float functions ---------------------------------------------------------------
-# Python's math raises where IEEE 754 (and PyTorch) return inf or nan; these never raise.
+def _away_from(point: float, margin: float = 1e-2) -> Callable[[float], bool]:
+    return lambda x: abs(x - point) > margin
+
+
+# --- IEEE-safe float functions: Python's math raises where IEEE 754 (and PyTorch) do not -------
 
 
 def _div(a: float, b: float) -> float:
@@ -194,40 +191,36 @@ def _clamp(x: float, lo: float, hi: float) -> float:
     return hi if x > hi else x  # lo > hi gives hi, as torch.clamp
 
 
-def _away_from(point: float, margin: float = 1e-2) -> Callable[[float], bool]:
-    return lambda x: abs(x - point) > margin
-
-
-# --- the table -------------------------------------------------------------------------------
+# --- the registry ------------------------------------------------------------------------------
 # backward(m, g, out, *xs): `g` is dL/d(out); return dL/d(x) for each input x, in order.
+# Branches decide on m.data(x), the float of x, never on == between Values.
 
-ADD = Rule(
+ADD = _define(
     "add",
-    2,
     lambda a, b: a + b,
     lambda m, g, out, a, b: (g, g),
     formula="a + b",
     derivative="∂a = 1, ∂b = 1",
+    ufunc="add",
 )
-SUB = Rule(
+SUB = _define(
     "sub",
-    2,
     lambda a, b: a - b,
     lambda m, g, out, a, b: (g, -g),
     formula="a − b",
     derivative="∂a = 1, ∂b = −1",
+    ufunc="subtract",
 )
-MUL = Rule(
+MUL = _define(
     "mul",
-    2,
     lambda a, b: a * b,
     lambda m, g, out, a, b: (g * b, g * a),
     formula="a · b",
     derivative="∂a = b, ∂b = a",
+    ufunc="multiply",
 )
-DIV = Rule(
+DIV = _define(
     "div",
-    2,
     _div,
     # -g·(out/b) is PyTorch's form of -g·a/b² and saves a division.
     lambda m, g, out, a, b: (m.div(g, b), -g * m.div(out, b)),
@@ -235,29 +228,30 @@ DIV = Rule(
     derivative="∂a = 1/b, ∂b = −a/b²",
     edges="1/0 = inf, 0/0 = nan (IEEE); ∂b at b = 0 is ∓inf or nan",
     smooth=lambda a, b: abs(b) > 0.1,
+    ufunc=("divide", "true_divide"),
 )
-NEG = Rule(
+NEG = _define(
     "neg",
-    1,
     lambda x: -x,
     lambda m, g, out, x: (-g,),
     formula="−x",
     derivative="∂x = −1",
+    ufunc="negative",
 )
 
 
-def _pow_const_backward(m: Math, g: Any, out: Any, x: Any, c: float) -> tuple[Any, float]:
+def _pow_const_backward(m: Namespace, g: Any, out: Any, x: Any, c: Any) -> tuple[Any, float]:
     # The exponent is a constant: no gradient for it (0.0 in its slot is never used).
-    if c == 2.0:  # the squared error: 2·x, as PyTorch computes it (x**1 = x exactly)
+    exponent = c if c.__class__ is float else m.data(c)  # (the squared error's hot path)
+    if exponent == 2.0:  # the squared error: 2·x, as PyTorch computes it (x**1 = x exactly)
         return g * (2.0 * x), 0.0
-    if c == 0.0:
+    if exponent == 0.0:
         return 0.0, 0.0
     return g * (c * m.pow_const(x, c - 1.0)), 0.0
 
 
-POW_CONST = Rule(
+POW_CONST = _define(
     "pow_const",
-    2,
     _pow_const,
     _pow_const_backward,
     formula="x ** c  (c a number)",
@@ -266,193 +260,232 @@ POW_CONST = Rule(
     "x**2 = x·x and x**3 = x·x·x (as PyTorch)",
     smooth=lambda x, c: x > 0.1,
 )
-POW = Rule(
+
+
+def _pow_backward(m: Namespace, g: Any, out: Any, x: Any, y: Any) -> tuple[Any, Any]:
+    xd, yd = m.data(x), m.data(y)
+    return (
+        0.0 if yd == 0.0 else g * (y * m.pow(x, y - 1.0)),
+        0.0 if xd == 0.0 and yd >= 0.0 else g * (out * m.log(x)),
+    )
+
+
+POW = _define(
     "pow",
-    2,
     _pow,
-    lambda m, g, out, x, y: (
-        0.0 if y == 0.0 else g * (y * m.pow(x, y - 1.0)),
-        0.0 if x == 0.0 and y >= 0.0 else g * (out * m.log(x)),
-    ),
+    _pow_backward,
     formula="x ** y",
     derivative="∂x = y·x^(y−1), ∂y = x^y·log x",
     edges="∂x = 0 where y = 0; ∂y = 0 where x = 0 and y ≥ 0; ∂y = nan for x < 0",
     smooth=lambda x, y: x > 0.1,
 )
-EXP = Rule(
+EXP = _define(
     "exp",
-    1,
     _exp,
     lambda m, g, out, x: (g * out,),
     formula="e^x",
     derivative="∂x = e^x (the output itself)",
     edges="exp(1000) = inf (no OverflowError)",
     smooth=lambda x: x < 20.0,
+    method="exp",
+    ufunc="exp",
 )
-LOG = Rule(
+LOG = _define(
     "log",
-    1,
     _log,
     lambda m, g, out, x: (m.div(g, x),),
     formula="ln x",
     derivative="∂x = 1/x",
     edges="log 0 = −inf with ∂x = inf; log x = nan for x < 0",
     smooth=lambda x: x > 0.1,
+    method="log",
+    ufunc="log",
 )
-SQRT = Rule(
+SQRT = _define(
     "sqrt",
-    1,
     _sqrt,
     lambda m, g, out, x: (m.div(g, 2.0 * out),),
     formula="√x",
     derivative="∂x = 1/(2√x)",
     edges="sqrt 0 = 0 with ∂x = inf; sqrt x = nan for x < 0",
     smooth=lambda x: x > 0.1,
+    method="sqrt",
+    ufunc="sqrt",
 )
-SIN = Rule(
+SIN = _define(
     "sin",
-    1,
     _sin,
     lambda m, g, out, x: (g * m.cos(x),),
     formula="sin x",
     derivative="∂x = cos x",
     edges="sin(±inf) = nan",
+    method="sin",
+    ufunc="sin",
 )
-COS = Rule(
+COS = _define(
     "cos",
-    1,
     _cos,
     lambda m, g, out, x: (g * -m.sin(x),),
     formula="cos x",
     derivative="∂x = −sin x",
     edges="cos(±inf) = nan",
+    method="cos",
+    ufunc="cos",
 )
-TANH = Rule(
+TANH = _define(
     "tanh",
-    1,
     math.tanh,
     lambda m, g, out, x: (g * (1.0 - out * out),),
     formula="tanh x",
     derivative="∂x = 1 − tanh² x (from the output)",
     edges="tanh(±1000) = ±1 with ∂x = 0",
+    method="tanh",
+    ufunc="tanh",
+    arity=1,
 )
-SIGMOID = Rule(
+ATAN = _define(
+    "atan",
+    math.atan,  # never raises: atan(±inf) = ±π/2
+    lambda m, g, out, x: (m.div(g, x * x + 1.0),),  # PyTorch's form: grad / (x·x + 1)
+    formula="arctan x",
+    derivative="∂x = 1/(1 + x²)",
+    edges="atan(±inf) = ±π/2 with ∂x = 0",
+    method="atan",
+    ufunc="arctan",
+    arity=1,
+)
+SIGMOID = _define(
     "sigmoid",
-    1,
     _sigmoid,
     lambda m, g, out, x: (g * (1.0 - out) * out,),
     formula="σ(x) = 1 / (1 + e^−x)",
     derivative="∂x = σ(x)·(1 − σ(x)) (from the output)",
     edges="σ(1000) = 1, σ(−1000) = 0, both with ∂x = 0",
+    method="sigmoid",
 )
-RELU = Rule(
+RELU = _define(
     "relu",
-    1,
     _relu,
-    lambda m, g, out, x: (0.0 if out <= 0.0 else g,),
+    lambda m, g, out, x: (0.0 if m.data(out) <= 0.0 else g,),
     formula="max(x, 0)",
     derivative="∂x = 1 for x > 0, else 0",
     edges="relu'(0) = 0",
     smooth=_away_from(0.0),
+    method="relu",
 )
-ABS = Rule(
+ABS = _define(
     "abs",
-    1,
     abs,
     lambda m, g, out, x: (g * m.sign(x),),
     formula="|x|",
     derivative="∂x = sgn x",
     edges="|x|'(0) = 0",
     smooth=_away_from(0.0),
+    method="abs",
+    ufunc="absolute",
+    arity=1,
 )
-SIGN = Rule(
+SIGN = _define(
     "sign",
-    1,
     _sign,
     lambda m, g, out, x: (0.0,),
     formula="sgn x ∈ {−1, 0, 1}",
     derivative="∂x = 0",
     edges="sgn 0 = 0; the gradient is 0 everywhere",
     smooth=_away_from(0.0),
+    ufunc="sign",
 )
-MAXIMUM = Rule(
+
+
+def _tie_split(g: Any, first: bool, second: bool, tie: bool) -> tuple[Any, Any]:
+    """The gradient goes to the chosen input; a tie splits it ½ / ½; with a nan, to both."""
+    if first:
+        return g, 0.0
+    if second:
+        return 0.0, g
+    if tie:
+        return 0.5 * g, 0.5 * g
+    return g, g
+
+
+def _maximum_backward(m: Namespace, g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
+    ad, bd = m.data(a), m.data(b)
+    return _tie_split(g, ad > bd, ad < bd, ad == bd)
+
+
+def _minimum_backward(m: Namespace, g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
+    ad, bd = m.data(a), m.data(b)
+    return _tie_split(g, ad < bd, ad > bd, ad == bd)
+
+
+MAXIMUM = _define(
     "maximum",
-    2,
     _maximum,
-    lambda m, g, out, a, b: (
-        (g, 0.0) if a > b else (0.0, g) if a < b else (0.5 * g, 0.5 * g) if a == b else (g, g)
-    ),
+    _maximum_backward,
     formula="max(a, b)",
     derivative="∂a = 1 where a > b, ∂b = 1 where b > a",
     edges="a tie splits the gradient ½ / ½",
     smooth=lambda a, b: abs(a - b) > 1e-2,
+    ufunc="maximum",
 )
-MINIMUM = Rule(
+MINIMUM = _define(
     "minimum",
-    2,
     _minimum,
-    lambda m, g, out, a, b: (
-        (g, 0.0) if a < b else (0.0, g) if a > b else (0.5 * g, 0.5 * g) if a == b else (g, g)
-    ),
+    _minimum_backward,
     formula="min(a, b)",
     derivative="∂a = 1 where a < b, ∂b = 1 where b < a",
     edges="a tie splits the gradient ½ / ½",
     smooth=lambda a, b: abs(a - b) > 1e-2,
+    ufunc="minimum",
 )
-CLAMP = Rule(
+
+
+def _clamp_backward(m: Namespace, g: Any, out: Any, x: Any, lo: Any, hi: Any) -> tuple[Any, ...]:
+    xd, lod, hid = m.data(x), m.data(lo), m.data(hi)
+    return (
+        g if lod <= xd <= hid else 0.0,
+        g if xd < lod < hid else 0.0,
+        g if xd > hid or hid < lod else 0.0,
+    )
+
+
+CLAMP = _define(
     "clamp",
-    3,
     _clamp,
-    lambda m, g, out, x, lo, hi: (
-        g if lo <= x <= hi else 0.0,
-        g if x < lo < hi else 0.0,
-        g if x > hi or hi < lo else 0.0,
-    ),
+    _clamp_backward,
     formula="min(max(x, lo), hi)",
     derivative="∂x = 1 for lo ≤ x ≤ hi; ∂lo = 1 for x < lo; ∂hi = 1 for x > hi",
     edges="the bounds are inclusive for x (as torch.clamp); lo > hi gives hi",
     smooth=lambda x, lo, hi: min(abs(x - lo), abs(x - hi), abs(lo - hi)) > 1e-2,
 )
 
-RULES: dict[str, Rule] = {
-    rule.name: rule
-    for rule in (
-        ADD,
-        SUB,
-        MUL,
-        DIV,
-        NEG,
-        POW_CONST,
-        POW,
-        EXP,
-        LOG,
-        SQRT,
-        SIN,
-        COS,
-        TANH,
-        SIGMOID,
-        RELU,
-        ABS,
-        SIGN,
-        MAXIMUM,
-        MINIMUM,
-        CLAMP,
-    )
-}
-"""Every rule by name: the single source for the engine, the tests and the docs' table."""
+
+# --- two functions in front of ops: choosing pow or pow_const, filling in clamp's bounds ---
 
 
-class _FloatMath:
-    """The backward formulas' functions on floats: the IEEE forwards themselves."""
-
-    div = staticmethod(_div)
-    pow = staticmethod(_pow)
-    pow_const = staticmethod(_pow_const)
-    exp = staticmethod(_exp)
-    log = staticmethod(_log)
-    sin = staticmethod(_sin)
-    cos = staticmethod(_cos)
-    sign = staticmethod(_sign)
+def power(base: object, exponent: object) -> Any:
+    """base ** exponent: `POW_CONST` when the exponent needs no gradient, else `POW`."""
+    if isinstance(exponent, Node) and exponent.requires_grad:
+        return POW(base, exponent)
+    if isinstance(base, Node):
+        return POW_CONST(base, exponent)
+    return POW(base, exponent)
 
 
-FLOAT_MATH: Math = _FloatMath()
+def clamp(x: object, lo: object = None, hi: object = None) -> Any:
+    """x limited to [lo, hi] (either bound may be None), as ``torch.clamp``.
+
+    The gradient reaches x where lo ≤ x ≤ hi (bounds inclusive), lo where x < lo, hi where
+    x > hi. With lo > hi the result is hi.
+
+    Raises:
+        ValueError: Both bounds are None.
+
+    Example:
+        >>> import minigrad as mg
+        >>> mg.clamp(5.0, 0.0, 1.0).item(), mg.clamp(-5.0, lo=0.0).item()
+        (1.0, 0.0)
+    """
+    if lo is None and hi is None:
+        raise ValueError("clamp() needs at least one bound: lo or hi (got None for both)")
+    return CLAMP(x, -INF if lo is None else lo, INF if hi is None else hi)

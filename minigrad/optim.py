@@ -10,6 +10,7 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from minigrad.numbers import as_float
 from minigrad.value import Value
 
 __all__ = ["SGD", "Adam", "Optimizer"]
@@ -19,11 +20,10 @@ Hyper = float | bool
 
 def _number(name: str, x: object, *, low: float = 0.0) -> float:
     """A hyper-parameter that must be a real number ≥ `low`."""
-    if isinstance(x, bool) or not isinstance(x, int | float):
-        raise TypeError(f"{name} must be a real number; got {type(x).__name__} {x!r}")
-    if not x >= low:  # also rejects nan
+    number = as_float(x, name)
+    if not number >= low:  # also rejects nan
         raise ValueError(f"Invalid {name}: {x!r} (must be >= {low})")
-    return float(x)
+    return number
 
 
 def _flag(name: str, x: object) -> bool:

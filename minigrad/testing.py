@@ -34,11 +34,13 @@ from hypothesis import strategies as st
 
 import minigrad as mg
 from minigrad.gradcheck import gradcheck
-from minigrad.ops import RULES, Rule
+from minigrad.op import Op
+from minigrad.ops import REGISTRY
 
 __all__ = ["OPERATIONS", "Program", "gradcheck", "programs", "rule_inputs", "smooth_floats"]
 
-OPERATIONS: dict[str, Callable[..., Any]] = {
+# The ops a user reaches through Python's operators and builtins rather than by name.
+_OPERATORS: dict[str, Callable[..., Any]] = {
     "add": operator.add,
     "sub": operator.sub,
     "mul": operator.mul,
@@ -46,21 +48,13 @@ OPERATIONS: dict[str, Callable[..., Any]] = {
     "neg": operator.neg,
     "pow_const": operator.pow,  # Value ** number
     "pow": operator.pow,  # Value ** Value, or number ** Value
-    "exp": mg.exp,
-    "log": mg.log,
-    "sqrt": mg.sqrt,
-    "sin": mg.sin,
-    "cos": mg.cos,
-    "tanh": mg.tanh,
-    "sigmoid": mg.sigmoid,
-    "relu": mg.relu,
     "abs": abs,
-    "sign": mg.sign,
-    "maximum": mg.maximum,
-    "minimum": mg.minimum,
-    "clamp": mg.clamp,
 }
-"""How user code reaches each rule of `minigrad.ops.RULES`: operators, builtins or mg functions."""
+
+OPERATIONS: dict[str, Callable[..., Any]] = {
+    name: _OPERATORS.get(name, mg.clamp if name == "clamp" else op) for name, op in REGISTRY.items()
+}
+"""How user code reaches each op of `minigrad.ops.REGISTRY`: an operator, a builtin, or the op."""
 
 # Which operand positions must be a constant (a plain number) or a Value for a rule to apply.
 _CONSTANT_ONLY = {"pow_const": {1}}
@@ -76,12 +70,12 @@ def smooth_floats(low: float = -3.0, high: float = 3.0) -> st.SearchStrategy[flo
 
 
 def rule_inputs(
-    rule: Rule, low: float = -3.0, high: float = 3.0
+    rule: Op, low: float = -3.0, high: float = 3.0
 ) -> st.SearchStrategy[tuple[float, ...]]:
     """Input tuples for `rule` where it is smooth (``rule.smooth``) and its output finite.
 
     Args:
-        rule: A rule from `minigrad.ops.RULES`.
+        rule: A rule from `minigrad.ops.REGISTRY`.
         low: Smallest input.
         high: Largest input.
 
@@ -131,7 +125,7 @@ class Program:
 @st.composite
 def programs(
     draw: st.DrawFn,
-    rules: Sequence[Rule] | None = None,
+    rules: Sequence[Op] | None = None,
     max_inputs: int = 3,
     max_steps: int = 6,
 ) -> tuple[Program, list[float]]:
@@ -139,14 +133,14 @@ def programs(
 
     Args:
         draw: Supplied by hypothesis.
-        rules: The rules to draw from; all of `minigrad.ops.RULES` by default.
+        rules: The rules to draw from; all of `minigrad.ops.REGISTRY` by default.
         max_inputs: At most this many inputs.
         max_steps: At most this many steps.
 
     Returns:
         A strategy of ``(program, point)``; ``program(*point)`` is smooth near ``point``.
     """
-    pool = list(RULES.values()) if rules is None else list(rules)
+    pool = list(REGISTRY.values()) if rules is None else list(rules)
     n_inputs = draw(st.integers(1, max_inputs))
     values = [draw(smooth_floats()) for _ in range(n_inputs)]
     point = list(values)

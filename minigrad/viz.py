@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from minigrad.backprop import topological_order
+from minigrad.graph import Node, topological_order
 from minigrad.value import Parameter, Value
 
 __all__ = ["DEFAULT_MAX_NODES", "draw_graph", "to_dot"]
@@ -63,11 +63,11 @@ def _build(root: Value, labels: Mapping[Value, str] | None) -> list[_Node]:
         raise TypeError(f"expected a minigrad Value to draw; got {type(root).__name__}")
     if labels is not None and not isinstance(labels, Mapping):
         raise TypeError(f"labels must map Values to str; got {type(labels).__name__}")
-    names = dict(labels) if labels is not None else {}
-    nodes: dict[Value, _Node] = {}
+    names: dict[Node, str] = {} if labels is None else {v: text for v, text in labels.items()}
+    nodes: dict[Node, _Node] = {}
     constants: list[_Node] = []
     for index, value in enumerate(topological_order(root)):
-        rule = value._rule
+        rule = value.op
         label = names.get(value)
         if rule is None:
             kind = "parameter" if isinstance(value, Parameter) else "leaf"
@@ -85,7 +85,7 @@ def _build(root: Value, labels: Mapping[Value, str] | None) -> list[_Node]:
             lines=[f"data {_number(value.data)}", f"grad {_number(value.grad)}"],
             kind=kind,
         )
-        for arg in value._args:
+        for arg in value.inputs:
             if isinstance(arg, Value):
                 node.inputs.append(nodes[arg])
             else:

@@ -63,3 +63,24 @@ def test_detect_anomaly_works_as_a_decorator_and_nests():
     with pytest.raises(FloatingPointError, match="log returned -inf"):
         risky(mg.Value(0.0))
     assert not mg.is_anomaly_enabled()
+
+
+@pytest.mark.parametrize(("base", "x"), [(0.0, 0.5), (2.0, 1023.5)])
+def test_gradients_that_go_to_a_constant_are_not_checked(base, x):
+    # Finite value and gradient; only the constant base's gradient (which reaches nothing)
+    # would be inf or nan.
+    v = mg.Value(x)
+    with mg.detect_anomaly():
+        out = base**v
+        out.backward()
+    assert math.isfinite(out.data) and math.isfinite(v.grad)
+    with mg.detect_anomaly():
+        assert math.isfinite(mg.grad(lambda t: base**t)(x))
+
+
+def test_an_infinite_gradient_for_an_input_that_needs_one_still_raises_and_names_the_line():
+    v = mg.Value(-1.0)
+    with mg.detect_anomaly():
+        out = mg.sqrt(v * 1.0 + 1.0)  # the line below is reported
+        with pytest.raises(FloatingPointError, match=r"sqrt backward returned inf(.|\n)*mg\.sqrt"):
+            out.backward()

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import minigrad as mg
 from minigrad.compiler import TracingError
-from minigrad.ops import RULES
+from minigrad.ops import REGISTRY
 from minigrad.testing import OPERATIONS
 
 # How to reach each rule through the public API (shared with the engine's own tests).
@@ -62,23 +62,23 @@ def reference(f: Callable[..., Any], argnums: Any, args: tuple[float, ...]) -> A
 
 
 def test_every_rule_has_a_case() -> None:
-    missing = set(RULES) - set(OPS)
+    missing = set(REGISTRY) - set(OPS)
     assert not missing, f"add a case for the new rule(s) {sorted(missing)} to OPS above"
-    assert set(OPS) <= set(RULES)
+    assert set(OPS) <= set(REGISTRY)
 
 
-@pytest.mark.parametrize("name", sorted(RULES))
+@pytest.mark.parametrize("name", sorted(REGISTRY))
 def test_case_records_its_rule(name: str) -> None:
-    rule = RULES[name]
+    rule = REGISTRY[name]
     args = [
         mg.Value(1.5) if i not in CONSTANT_SLOTS.get(name, ()) else 2.0 for i in range(rule.arity)
     ]
-    assert OPS[name](*args)._rule is rule
+    assert OPS[name](*args).op is rule
 
 
 def slot_patterns(name: str) -> list[tuple[str, ...]]:
     """Each slot: 'd' differentiated input, 'i' input not differentiated, 'c' a literal."""
-    arity = RULES[name].arity
+    arity = REGISTRY[name].arity
     fixed = CONSTANT_SLOTS.get(name, set())
     kinds = [("c",) if i in fixed else ("d", "i", "c") for i in range(arity)]
     return [p for p in itertools.product(*kinds) if "d" in p]
@@ -101,11 +101,11 @@ def build(name: str, pattern: tuple[str, ...], constants: tuple[float, ...], sca
 
 
 @pytest.mark.parametrize("scaled", [False, True])
-@pytest.mark.parametrize("name", sorted(RULES))
+@pytest.mark.parametrize("name", sorted(REGISTRY))
 def test_every_rule_on_both_sides_of_its_kinks(name: str, scaled: bool) -> None:
     # One trace per pattern, then every point of the grid: the branch seen while tracing must
     # not leak into the other points.
-    arity = RULES[name].arity
+    arity = REGISTRY[name].arity
     for pattern in slot_patterns(name):
         n_const = pattern.count("c")
         for constants in itertools.product(SPECIAL[::3], repeat=n_const):
@@ -119,11 +119,11 @@ def test_every_rule_on_both_sides_of_its_kinks(name: str, scaled: bool) -> None:
 
 @settings(max_examples=50, deadline=None)
 @given(
-    name=st.sampled_from(sorted(RULES)),
+    name=st.sampled_from(sorted(REGISTRY)),
     xs=st.lists(st.floats(-1e3, 1e3), min_size=3, max_size=3),
 )
 def test_every_rule_on_random_inputs(name: str, xs: list[float]) -> None:
-    arity = RULES[name].arity
+    arity = REGISTRY[name].arity
     pattern = tuple("c" if i in CONSTANT_SLOTS.get(name, ()) else "d" for i in range(arity))
     constants = tuple(xs[i] for i, k in enumerate(pattern) if k == "c")
     f, _, argnums = build(name, pattern, constants, scaled=True)
@@ -380,9 +380,21 @@ def test_type_errors_while_tracing_say_arguments_are_values() -> None:
         mg.compile(f)(2.0, 3)
 
 
-def test_keyword_arguments_are_rejected() -> None:
-    with pytest.raises(TypeError):
-        mg.compile(line_fit_loss)(1.0, 2.0, 3.0, y=4.0)
+def test_keyword_arguments_are_placed_by_the_signature() -> None:
+    expected = mg.value_and_grad(line_fit_loss)(1.0, 2.0, 3.0, 4.0)
+    assert mg.compile(line_fit_loss)(1.0, 2.0, 3.0, y=4.0) == expected
+    assert mg.compile(line_fit_loss)(y=4.0, x=3.0, b=2.0, a=1.0) == expected
+
+
+def test_keyword_arguments_that_cannot_be_placed_say_why() -> None:
+    with pytest.raises(TypeError, match="unexpected keyword argument 'z'"):
+        mg.compile(line_fit_loss)(1.0, 2.0, 3.0, 4.0, z=4.0)
+
+    def with_keyword_only(a, *, scale):
+        return a * scale
+
+    with pytest.raises(TypeError, match="cannot be given by position"):
+        mg.compile(with_keyword_only)(1.0, scale=2.0)
 
 
 def test_outputs_that_do_not_depend_on_the_argument() -> None:
@@ -410,7 +422,7 @@ def test_names_that_would_clash_with_the_generated_code() -> None:
 
 def test_generated_expressions_keep_the_formulas_grouping() -> None:
     # Floats are not associative: a - (b - c) and a * (b * c) must keep their parentheses.
-    from minigrad.compiler import _Sym
+    from minigrad.compiler.symbolic import Sym as _Sym
 
     a, b, c = _Sym("a"), _Sym("b"), _Sym("c")
     assert (a - (b - c)).text == "a - (b - c)"
@@ -451,3 +463,132 @@ def test_losses_compile_on_both_sides_of_their_kinks(loss: Callable[..., Any]) -
     step = mg.compile(f, argnums=(0, 1))
     for args in [(0.1, 0.2, 0.3), (3.0, -4.0, 0.5), (-2.0, 0.25, -9.0), (0.5, 1.0, 1.0)]:
         assert_same(step(*args), reference(f, (0, 1), args))
+
+
+# --- nothing is baked in silently: exact at each call, or TracingError ------------------------
+
+
+def test_detach_of_a_traced_value_is_a_tracing_error() -> None:
+    with pytest.raises(TracingError, match=r"\.detach\(\)"):
+        mg.compile(lambda x: x * x.detach())(1.0)
+
+
+def test_no_grad_inside_the_function_on_a_traced_value_is_a_tracing_error() -> None:
+    def f(x: Any) -> Any:
+        with mg.no_grad():
+            scale = x * 2.0
+        return x * scale
+
+    with pytest.raises(TracingError, match=r"no_grad\(\)"):
+        mg.compile(f)(1.0)
+
+
+def test_a_closed_over_value_that_needs_no_grad_is_a_tracing_error() -> None:
+    c = mg.Value(3.0, requires_grad=False)
+    with pytest.raises(TracingError, match="made outside it"):
+        mg.compile(lambda x: x * c)(1.0)
+    with pytest.raises(TracingError, match="made outside it"):
+        mg.compile(lambda x: x + mg.exp(c))(1.0)
+    with pytest.raises(TracingError, match="made outside it"):
+        mg.compile(lambda x: x * c.detach())(1.0)
+
+
+def test_constants_made_inside_the_function_are_fine() -> None:
+    def f(x: Any) -> Any:
+        c = mg.Value(3.0, requires_grad=False)
+        with mg.no_grad():
+            d = mg.exp(c) * 2.0  # from constants only: the same at every call
+        return x * c + d
+
+    step = mg.compile(f)
+    for x in (1.0, -2.0):
+        assert step(x) == mg.value_and_grad(f)(x)
+
+
+def test_a_closed_over_inner_node_keeps_its_number_as_in_eager_code() -> None:
+    w = mg.Parameter(2.0)
+    w2 = w * w  # computed once, before f is called
+
+    def f(x: Any) -> Any:
+        return w2 * x
+
+    step = mg.compile(f)
+    assert step(3.0) == mg.value_and_grad(f)(3.0) == (12.0, 4.0)
+    w.data = 5.0  # eager code still sees w2 = 4: so must the compiled code
+    assert step(3.0) == mg.value_and_grad(f)(3.0) == (12.0, 4.0)
+    assert "_free[0].data" in (step.source or "")
+
+
+def test_tracing_patches_no_class() -> None:
+    seen: list[dict[str, Any]] = []
+    before = dict(vars(mg.Value))
+
+    def f(x: Any) -> Any:
+        seen.append(dict(vars(mg.Value)))
+        return x * 2.0
+
+    mg.compile(f)(1.0)
+    assert seen == [before]
+    assert dict(vars(mg.Value)) == before
+
+
+def test_any_argument_or_function_name_works() -> None:
+    w = mg.Parameter(2.0, name="w")
+
+    def p0_value(p0_value: Any, _free: Any, FLOATS: Any) -> Any:  # noqa: N803
+        return w * p0_value + _free * FLOATS
+
+    step = mg.compile(p0_value, argnums=(0, 1, 2))
+    args = (3.0, 4.0, 5.0)
+    assert_same(step(*args), mg.value_and_grad(p0_value, (0, 1, 2))(*args))
+
+
+@st.composite
+def programs_with_outside_values(draw: st.DrawFn) -> tuple[Callable[..., Any], str]:
+    """A random program that also reads Parameters and inner nodes made outside it, and
+    sometimes uses a construct that would bake a number in ("detach", "no_grad", "constant")."""
+    outside = [mg.Parameter(draw(st.floats(-2, 2))) for _ in range(2)]
+    inner = outside[0] * outside[1] + 1.0  # an inner node made before f is called
+    hazard = draw(st.sampled_from(["none", "none", "detach", "no_grad", "constant"]))
+    constant = mg.Value(draw(st.floats(-2, 2)), requires_grad=False)
+    steps = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(["add", "mul", "sub", "tanh", "sin", "maximum"]),
+                st.integers(0, 50),
+                st.integers(0, 50),
+            ),
+            min_size=1,
+            max_size=6,
+        )
+    )
+
+    def f(a: Any, b: Any) -> Any:
+        nodes = [a, b, outside[0], outside[1], inner]
+        for name, i, j in steps:
+            x, y = nodes[i % len(nodes)], nodes[j % len(nodes)]
+            nodes.append(OPS[name](x) if REGISTRY[name].arity == 1 else OPS[name](x, y))
+        out = nodes[-1] + a * b
+        if hazard == "detach":
+            out = out * a.detach()
+        elif hazard == "no_grad":
+            with mg.no_grad():
+                out = out + (a * 2.0)
+        elif hazard == "constant":
+            out = out * constant
+        return out
+
+    return f, hazard
+
+
+@settings(max_examples=60, deadline=None)
+@given(programs_with_outside_values(), st.lists(st.floats(-3, 3), min_size=2, max_size=2))
+def test_compiled_equals_uncompiled_or_raises(case: Any, xs: list[float]) -> None:
+    f, hazard = case
+    step = mg.compile(f, argnums=(0, 1))
+    if hazard != "none":
+        with pytest.raises(TracingError):
+            step(*xs)
+        return
+    assert_same(step(*xs), mg.value_and_grad(f, (0, 1))(*xs))
+    assert_same(step(xs[1], xs[0]), mg.value_and_grad(f, (0, 1))(xs[1], xs[0]))

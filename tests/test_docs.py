@@ -128,10 +128,10 @@ def test_rule_table_is_generated_from_the_rules(lang: str) -> None:
 
 
 def test_rule_table_has_a_row_per_rule() -> None:
-    from minigrad.ops import RULES
+    from minigrad.ops import REGISTRY
 
     rows = [line for line in gen_rules_table.table("en").splitlines() if line.startswith("| `")]
-    assert [row.split("`")[1] for row in rows] == list(RULES)
+    assert [row.split("`")[1] for row in rows] == list(REGISTRY)
 
 
 def test_rule_table_renders_every_cell_verbatim() -> None:
@@ -139,7 +139,7 @@ def test_rule_table_renders_every_cell_verbatim() -> None:
     from html.parser import HTMLParser
 
     markdown = pytest.importorskip("markdown", reason="the docs extra is not installed")
-    from minigrad.ops import RULES
+    from minigrad.ops import REGISTRY
 
     class Cells(HTMLParser):
         def __init__(self) -> None:
@@ -164,7 +164,7 @@ def test_rule_table_renders_every_cell_verbatim() -> None:
 
     parser = Cells()
     parser.feed(markdown.markdown(gen_rules_table.table("en"), extensions=["tables", "attr_list"]))
-    expected = [[r.name, r.formula, r.derivative, r.edges or "—"] for r in RULES.values()]
+    expected = [[r.name, r.formula, r.derivative, r.edges or "—"] for r in REGISTRY.values()]
     assert [row for row in parser.rows if row] == expected
 
 

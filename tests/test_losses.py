@@ -75,9 +75,15 @@ def test_bad_inputs(loss):
         loss("1.0", 1.0)
 
 
-@pytest.mark.parametrize("delta", [0.0, -1.0, "1", True])
-def test_huber_delta_must_be_positive_number(delta):
-    with pytest.raises(ValueError, match="delta"):
+@pytest.mark.parametrize("delta", [0.0, -1.0, float("nan")])
+def test_huber_delta_must_be_positive(delta):
+    with pytest.raises(ValueError, match="delta must be a positive number"):
+        mg.huber_loss(1.0, 0.0, delta=delta)
+
+
+@pytest.mark.parametrize("delta", ["1", None, 1j])
+def test_huber_delta_must_be_a_number(delta):
+    with pytest.raises(TypeError, match="delta must be a real number"):
         mg.huber_loss(1.0, 0.0, delta=delta)
 
 

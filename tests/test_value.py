@@ -183,7 +183,7 @@ def test_graph_is_freed_by_reference_counting_alone():
         y = mg.tanh(x * x + mg.exp(x) / 3)
         y.backward()
         ref = weakref.ref(y)
-        inner = weakref.ref(y._args[0])
+        inner = weakref.ref(y.inputs[0])
         del y
         assert ref() is None and inner() is None
     finally:
@@ -286,8 +286,8 @@ def test_numpy_binary_ufuncs(ufunc):
 
 
 def test_unsupported_ufunc_is_a_clear_type_error():
-    with pytest.raises(TypeError, match=r"arctan is not supported.*supported ufuncs"):
-        np.arctan(mg.Value(1.0))
+    with pytest.raises(TypeError, match=r"arcsin is not supported.*supported ufuncs"):
+        np.arcsin(mg.Value(1.0))
 
 
 def test_object_arrays_of_values_matmul_sum_and_broadcast():
@@ -371,7 +371,7 @@ def test_methods_are_the_functions(name):
     by_function = getattr(mg, name)(y)
     by_method.backward()
     by_function.backward()
-    assert by_method._rule is by_function._rule
+    assert by_method.op is by_function.op
     assert (by_method.data, x.grad) == (by_function.data, y.grad)
 
 

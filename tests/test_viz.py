@@ -12,7 +12,7 @@ import pytest
 
 import minigrad as mg
 from minigrad import viz
-from minigrad.backprop import topological_order
+from minigrad.graph import topological_order
 
 
 def line_fit_sample() -> tuple[mg.Value, mg.Value, mg.Parameter, mg.Parameter]:

@@ -1,4 +1,4 @@
-"""The functional API: `grad` and `value_and_grad` turn a function into its derivative.
+"""The function transforms: `grad` and `value_and_grad` turn a function into its derivative.
 
 ``df = mg.grad(f)`` replaces a hand-written ``def df(x): ...``: ``df`` takes plain numbers and
 returns float gradients. Called with Values that require grad (as when one `grad` is nested in
@@ -13,15 +13,17 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from minigrad import modes
-from minigrad.backprop import run_backward
-from minigrad.value import VALUE_MATH, Value, as_float
+from minigrad.backprop import on_floats, on_values, walk
+from minigrad.numbers import as_float
+from minigrad.value import Value
 
 __all__ = ["grad", "value_and_grad"]
 
 Argnums = int | Sequence[int]
 
 
-def _check_argnums(argnums: Argnums) -> tuple[int, ...]:
+def check_argnums(argnums: Argnums) -> tuple[int, ...]:
+    """`argnums` as a tuple of ints, or TypeError / ValueError saying what is wrong."""
     if isinstance(argnums, int) and not isinstance(argnums, bool):
         return (argnums,)
     if (
@@ -42,7 +44,7 @@ def resolve_argnums(argnums: Argnums, arity: int, name: str) -> tuple[int, ...]:
         ValueError: A position is out of range, or two name the same argument (``(0, -2)``
             with two arguments).
     """
-    positions = _check_argnums(argnums)
+    positions = check_argnums(argnums)
     for i in positions:
         if not -arity <= i < arity:
             raise ValueError(
@@ -58,7 +60,7 @@ def resolve_argnums(argnums: Argnums, arity: int, name: str) -> tuple[int, ...]:
 def _differentiate(
     f: Callable[..., Any], argnums: Argnums, name: str
 ) -> Callable[..., tuple[Any, Any]]:
-    _check_argnums(argnums)  # a bad argnums fails at once, not at the first call
+    check_argnums(argnums)  # a bad argnums fails at once, not at the first call
     single = isinstance(argnums, int)
 
     @functools.wraps(f)
@@ -85,14 +87,13 @@ def _differentiate(
                 f"got {type(out).__name__}. Build the result from the arguments with minigrad "
                 "ops; to differentiate several outputs, sum them or take one at a time."
             )
-        found: dict[Value, Any] = {}
+        found: dict[Any, Any] = {}
         if out.requires_grad:
             if nested:
                 with modes.enable_grad():
-                    seed = Value(1.0, requires_grad=False)
-                    run_backward(out, seed, VALUE_MATH, found)
+                    found = walk(out, Value(1.0, requires_grad=False), on_values)
             else:
-                run_backward(out, 1.0, None, found)
+                found = walk(out, 1.0, on_floats)
         grads: list[Any] = []
         for v in inputs:
             g = found.get(v, 0.0)
