@@ -33,7 +33,7 @@ __all__ = ["Node", "count_consumers", "topological_order"]
 class Node:
     """The fields of a Value that the engine reads (see the module docs)."""
 
-    __slots__ = ("__weakref__", "data", "grad", "inputs", "op", "requires_grad", "uses")
+    __slots__ = ()
 
     data: float
     grad: Any

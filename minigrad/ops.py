@@ -164,7 +164,7 @@ def _sign(x: float) -> float:
 
 
 def _relu(x: float) -> float:
-    return 0.0 if x <= 0.0 else x  # nan propagates
+    return 0.0 if x < 0.0 else x  # nan propagates; relu(−0.0) = −0.0, as torch.relu
 
 
 def _maximum(a: float, b: float) -> float:

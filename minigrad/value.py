@@ -77,7 +77,7 @@ class Value(Node):
         (-3.0, -4.0)
     """
 
-    __slots__ = ()
+    __slots__ = ("__weakref__", "data", "grad", "inputs", "op", "requires_grad", "uses")
 
     def __init__(self, data: float, requires_grad: bool = True) -> None:
         if requires_grad is not True and requires_grad is not False:
@@ -522,8 +522,6 @@ def apply(rule: Op, xs: tuple[object, ...]) -> Value:
         TypeError: An input is not a Value or a real number (an n-d array among them).
         ValueError: A number is too large for a float64.
     """
-    if len(xs) == 1 and not rule.check:  # a built-in op on one input: the hot path
-        return _unary(rule, xs[0])
     grad = False
     args: list[Any] = []
     inputs: list[float] = []
@@ -545,4 +543,13 @@ def apply(rule: Op, xs: tuple[object, ...]) -> Value:
     return _record(rule, data, tuple(args) if grad else None, tuple(inputs))
 
 
-op.set_recorder(apply)
+def apply_one(rule: Op, x: object) -> Value:
+    """``rule(x)`` for an op of one input: `apply`, with the built-ins on the hot path."""
+    if rule.check:  # a user's op: its forward's result is checked
+        return apply(rule, (x,))
+    if x.__class__ is Value:  # _unary's first case, without the call
+        return _link(rule, rule.forward(x.data), x, (x,))
+    return _unary(rule, x)
+
+
+op.set_recorder(apply, apply_one)

@@ -1,8 +1,14 @@
-"""Re-derive the edge-point table of test_edges.py from PyTorch (float64).
+"""Re-derive minigrad's edge points from PyTorch (float64): first and second derivatives.
 
 Not part of the test suite (PyTorch is not a dependency). Run it where torch is installed:
     python tests/crosscheck_torch.py
-It prints every row where minigrad's table and PyTorch disagree, and exits 1 if any do.
+Two checks:
+1. the edge-point table of test_edges.py, row by row (value and gradients);
+2. every registry op at every edge point of test_paths.py (the points all paths are held to
+   bit for bit): value, first derivatives and second derivatives against torch.autograd.grad
+   with create_graph=True.
+It prints every disagreement, and exits 1 if the table of test_edges.py disagrees; the second
+check reports its count (known differences are listed in the note it prints).
 """
 
 import sys
@@ -37,7 +43,76 @@ def main() -> int:
             bad += 1
             print(f"DIFFERS {label}: torch value {out.item()} grads {got}; table {value} {grads}")
     print(f"{len(EDGES) - bad} of {len(EDGES)} rows agree with torch {torch.__version__}")
+    every_op_at_every_edge(torch)
     return 1 if bad else 0
+
+
+def every_op_at_every_edge(torch) -> None:
+    from test_paths import CASES
+
+    import minigrad as mg
+
+    def t(x):
+        return x if isinstance(x, torch.Tensor) else torch.tensor(x, dtype=torch.float64)
+
+    ops = {
+        "add": lambda a, b: t(a) + t(b),
+        "sub": lambda a, b: t(a) - t(b),
+        "mul": lambda a, b: t(a) * t(b),
+        "div": lambda a, b: t(a) / t(b),
+        "neg": lambda x: -x,
+        "pow": lambda x, y: t(x) ** t(y),
+        "exp": torch.exp,
+        "log": torch.log,
+        "sqrt": torch.sqrt,
+        "sin": torch.sin,
+        "cos": torch.cos,
+        "tanh": torch.tanh,
+        "atan": torch.atan,
+        "sigmoid": torch.sigmoid,
+        "relu": torch.relu,
+        "abs": torch.abs,
+        "sign": torch.sign,
+        "maximum": lambda a, b: torch.maximum(t(a), t(b)),
+        "minimum": lambda a, b: torch.minimum(t(a), t(b)),
+        "clamp": lambda x, lo, hi: torch.clamp(t(x), t(lo), t(hi)),
+    }
+    first = second = agree1 = agree2 = 0
+    for name, f, point in CASES:
+        xs = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in point]
+        if name == "pow_const":
+            c = f.__defaults__[0]
+            out = xs[0] ** c
+        else:
+            out = ops[name](*xs)
+        grads = torch.autograd.grad(out, xs, create_graph=True, allow_unused=True)
+        value, mg_grads = mg.value_and_grad(f, tuple(range(len(point))))(*point)
+        torch_grads = [0.0 if g is None else g.item() for g in grads]
+        first += 1
+        if same(value, out.item()) and all(map(same, mg_grads, torch_grads)):
+            agree1 += 1
+        else:
+            print(
+                f"1st DIFFERS {name}{point}: minigrad {value} {mg_grads}; "
+                f"torch {out.item()} {torch_grads}"
+            )
+        for i, g in enumerate(grads):
+            for j in range(len(point)):
+                if g is None or not g.requires_grad:
+                    want = 0.0
+                else:
+                    (h,) = torch.autograd.grad(g, xs[j], retain_graph=True, allow_unused=True)
+                    want = 0.0 if h is None else h.item()
+                got = mg.grad(mg.grad(f, argnums=i), argnums=j)(*point)
+                second += 1
+                if same(got, want) or (got == 0.0 and want == 0.0):
+                    agree2 += 1
+                else:
+                    print(f"2nd DIFFERS {name}{point} d{i}d{j}: minigrad {got}; torch {want}")
+    print(
+        f"every op at every edge point: first order {agree1} of {first} agree, "
+        f"second order {agree2} of {second} (a signed zero counts as agreeing)"
+    )
 
 
 if __name__ == "__main__":

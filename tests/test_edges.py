@@ -24,6 +24,7 @@ MG = types.SimpleNamespace(
 # (label, f(ns, *xs), inputs, value, gradients)
 EDGES = [
     ("relu'(0) = 0", lambda ns, x: ns.relu(x), [0.0], 0.0, [0.0]),
+    ("relu(-0.0)", lambda ns, x: ns.relu(x), [-0.0], -0.0, [0.0]),
     ("|x|'(0) = 0", lambda ns, x: ns.abs(x), [0.0], 0.0, [0.0]),
     ("sign'(0) = 0", lambda ns, x: ns.sign(x), [0.0], 0.0, [0.0]),
     ("sqrt(0)", lambda ns, x: ns.sqrt(x), [0.0], 0.0, [inf]),

@@ -16,7 +16,7 @@ import minigrad as mg
 from minigrad.backprop import on_floats, walk
 from minigrad.graph import topological_order
 from minigrad.op import FLOATS
-from minigrad.ops import ADD, MUL, REGISTRY, SUB
+from minigrad.ops import ADD, MUL, POW_CONST, REGISTRY, SUB
 from minigrad.testing import OPERATIONS
 
 EDGE = [0.0, -0.0, 1.0, -1.0, 2.0, 0.5, -2.5, math.inf, -math.inf, math.nan, 1e-300, 1e300]
@@ -95,6 +95,16 @@ def test_rules_written_out_in_the_fast_path_match_the_registry_bit_for_bit(rule,
     out.backward(g)
     expected = rule.backward(FLOATS, g, out.data, a, b)
     assert (bits(x.grad), bits(y.grad)) == (bits(expected[0]), bits(expected[1]))
+
+
+@given(a=any_float, g=any_float)
+def test_the_square_written_out_in_the_fast_path_matches_the_registry_bit_for_bit(a, g):
+    x = mg.Value(a)
+    out = x**2
+    assert out.op is POW_CONST
+    x.grad = -0.0
+    out.backward(g)
+    assert bits(x.grad) == bits(POW_CONST.backward(FLOATS, g, out.data, a, 2.0)[0])
 
 
 @pytest.mark.parametrize("rule", [ADD, MUL, SUB], ids=lambda r: r.name)

@@ -346,10 +346,12 @@ def test_calling_a_missing_m_function_names_the_registry():
     missing = mg.Op(
         "uses_missing", forward=lambda x: x, backward=lambda m, g, out, x: (m.no_such_op(x),)
     )
-    with pytest.raises(AttributeError, match="'no_such_op' is not a registered op") as info:
+    with pytest.raises(AttributeError, match="no_such_op") as info:
         missing(mg.Value(1.0)).backward()
     if sys.version_info >= (3, 11):
-        assert any("uses_missing" in note for note in info.value.__notes__)
+        notes = " ".join(info.value.__notes__)
+        assert "uses_missing" in notes
+        assert "m.no_such_op is not a registered op" in notes
 
 
 def test_function_without_forward_or_backward_is_not_implemented():
