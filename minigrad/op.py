@@ -263,10 +263,11 @@ def _checked(op: Op, backward: Callable[..., Any]) -> Callable[..., Any]:
         try:
             grads = backward(m, g, out, *xs)
         except Exception as error:
-            if hasattr(error, "add_note"):  # Python 3.11+
-                error.add_note(f"(raised by the backward of op {name!r})")
+            add_note = getattr(error, "add_note", None)  # Python 3.11+
+            if add_note is not None:
+                add_note(f"(raised by the backward of op {name!r})")
                 if isinstance(error, AttributeError) and getattr(error, "obj", None) is m:
-                    error.add_note(
+                    add_note(
                         f"m.{error.name} is not a registered op: a backward formula can call "
                         "m.<op> for the built-in ops (minigrad.ops.REGISTRY) and the ops made "
                         "with Op(register=True)"

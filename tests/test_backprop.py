@@ -76,3 +76,19 @@ def test_value_op_value_keeps_an_input_without_grad_as_its_float(mode, left_grad
     assert product.inputs == (a if left_grad else 3.0, b if right_grad else 5.0)
     out.backward()
     assert (a.grad, b.grad) == (4.0 if left_grad else 0.0, 3.0 if right_grad else 0.0)
+
+
+def test_create_graph_fills_every_nodes_grad_as_a_plain_backward_does():
+    def build():
+        x = mg.Value(1.5)
+        u = x * x  # an intermediate
+        return x, u, mg.exp(u) * 3.0
+
+    x, u, out = build()
+    out.backward()
+    plain = (x.grad, u.grad)
+    x, u, out = build()
+    out.backward(create_graph=True)
+    assert (x.grad.data, u.grad.data) == plain
+    assert x.grad.requires_grad  # a leaf's gradient can be differentiated again
+    assert not u.grad.requires_grad  # an intermediate's records nothing: no reference cycle
