@@ -39,7 +39,17 @@ from minigrad.ops import SQRT as sqrt
 from minigrad.ops import TANH as tanh
 from minigrad.ops import clamp
 from minigrad.optim import SGD, Adam, Optimizer
-from minigrad.transforms import grad, value_and_grad
+from minigrad.transforms import (
+    grad,
+    hessian,
+    hvp,
+    jacfwd,
+    jacobian,
+    jacrev,
+    jvp,
+    value_and_grad,
+    vjp,
+)
 from minigrad.value import Parameter, Value
 from minigrad.viz import draw_graph, to_dot
 
@@ -68,9 +78,15 @@ __all__ = [
     "exp",
     "grad",
     "gradcheck",
+    "hessian",
     "huber_loss",
+    "hvp",
     "is_anomaly_enabled",
     "is_grad_enabled",
+    "jacfwd",
+    "jacobian",
+    "jacrev",
+    "jvp",
     "l1_loss",
     "log",
     "maximum",
@@ -86,4 +102,5 @@ __all__ = [
     "tanh",
     "to_dot",
     "value_and_grad",
+    "vjp",
 ]
