@@ -1,4 +1,4 @@
-"""`gradcheck`: compare backward's gradients with central finite differences."""
+"""`gradcheck`: compare derivatives with central finite differences, to first or second order."""
 
 from __future__ import annotations
 
@@ -7,19 +7,43 @@ from typing import Any
 
 from minigrad import modes
 from minigrad.numbers import as_float
+from minigrad.transforms import grad, hessian, jacrev, jvp
 from minigrad.value import Value
 
 __all__ = ["GradcheckError", "gradcheck"]
 
+MODES = ("rev", "fwd", "both")
+
 
 class GradcheckError(AssertionError):
-    """Backward's gradient and the finite-difference estimate disagree."""
+    """An analytic derivative and its finite-difference estimate disagree."""
 
 
 def _evaluate(f: Callable[..., Any], point: Sequence[float]) -> float:
     with modes.no_grad():
         out = f(*[Value(x, requires_grad=False) for x in point])
     return float(out)
+
+
+def _step(eps: float | None, x: float) -> float:
+    return eps if eps is not None else 1e-6 * max(1.0, abs(x))
+
+
+def _shifted(point: list[float], i: int, h: float) -> tuple[list[float], list[float]]:
+    plus = [*point[:i], point[i] + h, *point[i + 1 :]]
+    minus = [*point[:i], point[i] - h, *point[i + 1 :]]
+    return plus, minus
+
+
+def _compare(what: str, point: list[float], analytic: float, numeric: float, tol: Any) -> None:
+    atol, rtol = tol
+    error = abs(analytic - numeric)
+    if not error <= atol + rtol * abs(numeric):  # `not <=` also catches NaN
+        raise GradcheckError(
+            f"{what} does not match at point {point}: analytic {analytic!r}, numeric "
+            f"{numeric!r}, error {error:.3g} (allowed {atol + rtol * abs(numeric):.3g} = atol "
+            f"{atol} + rtol {rtol}·|numeric|)"
+        )
 
 
 def gradcheck(
@@ -29,12 +53,22 @@ def gradcheck(
     eps: float | None = None,
     atol: float = 1e-5,
     rtol: float = 1e-3,
+    order: int = 1,
+    mode: str = "rev",
 ) -> bool:
-    """Check the gradients of ``f`` at `inputs` against central differences.
+    """Check the derivatives of ``f`` at `inputs` against central differences.
 
-    For each input xᵢ the numeric estimate is (f(x + h·eᵢ) − f(x − h·eᵢ)) / 2h, with
-    h = eps, or h = 1e-6·max(1, |xᵢ|) when eps is None (a step scaled to the input's size).
-    Input i passes when |analytic − numeric| ≤ atol + rtol·|numeric|.
+    First order: for each input xᵢ the numeric estimate of ∂f/∂xᵢ is
+    (f(x + h·eᵢ) − f(x − h·eᵢ)) / 2h, with h = eps, or h = 1e-6·max(1, |xᵢ|) when eps is None
+    (a step scaled to the input's size). The analytic one comes from ``backward()``
+    (``mode="rev"``), from forward mode, `jvp` along eᵢ (``mode="fwd"``), or both. A pair passes
+    when |analytic − numeric| ≤ atol + rtol·|numeric|.
+
+    Second order (``order=2``, as PyTorch's ``gradgradcheck``) also checks every ∂²f/∂xᵢ∂xⱼ:
+    the analytic Hessian (reverse over reverse for "rev", forward over reverse for "fwd")
+    against central differences of the gradient. It catches an op whose backward is right on
+    numbers but whose own derivative is wrong (a backward that computes with ``math`` instead of
+    ``m.<op>``).
 
     Args:
         f: Takes one Value per input and returns a single Value.
@@ -42,21 +76,35 @@ def gradcheck(
         eps: A fixed finite-difference step, or None for a step scaled to each input.
         atol: Absolute tolerance.
         rtol: Relative tolerance.
+        order: 1 (first derivatives) or 2 (also second derivatives).
+        mode: ``"rev"``, ``"fwd"`` or ``"both"``: which mode computes the analytic derivatives.
 
     Returns:
-        True when every gradient matches.
+        True when every derivative matches.
 
     Raises:
-        GradcheckError: A gradient does not match (or is NaN); the message names the input
-            index, the point, both values and the error.
-        TypeError: ``f`` does not return a Value.
+        GradcheckError: A derivative does not match (or is NaN); the message names it, the
+            point, both values and the error.
+        TypeError: ``f`` does not return a Value, an input is not a number, or `order` is not
+            an int.
+        ValueError: `order` is not 1 or 2, or `mode` is not one of "rev", "fwd", "both".
 
     Example:
         >>> import minigrad as mg
         >>> mg.gradcheck(lambda x, y: x * mg.sin(y), [2.0, 0.5])
         True
+        >>> mg.gradcheck(lambda x, y: x * mg.sin(y), [2.0, 0.5], order=2, mode="both")
+        True
     """
+    if not isinstance(order, int) or isinstance(order, bool):
+        raise TypeError(f"gradcheck: order must be 1 or 2; got {order!r}")
+    if order not in (1, 2):
+        raise ValueError(f"gradcheck: order must be 1 or 2; got {order}")
+    if mode not in MODES:
+        raise ValueError(f"gradcheck: mode must be one of {', '.join(MODES)}; got {mode!r}")
     point = [as_float(x, "gradcheck input") for x in inputs]
+    n = len(point)
+    tol = (atol, rtol)
     leaves = [Value(x) for x in point]
     with modes.enable_grad():
         out = f(*leaves)
@@ -65,16 +113,36 @@ def gradcheck(
     if out.requires_grad:
         out.backward()
     for i, x in enumerate(point):
-        h = eps if eps is not None else 1e-6 * max(1.0, abs(x))
-        plus = [*point[:i], x + h, *point[i + 1 :]]
-        minus = [*point[:i], x - h, *point[i + 1 :]]
+        h = _step(eps, x)
+        plus, minus = _shifted(point, i, h)
         numeric = (_evaluate(f, plus) - _evaluate(f, minus)) / (2.0 * h)
-        analytic = float(leaves[i].grad)
-        error = abs(analytic - numeric)
-        if not error <= atol + rtol * abs(numeric):  # `not <=` also catches NaN
-            raise GradcheckError(
-                f"gradient of input {i} does not match at point {point}: "
-                f"analytic {analytic!r}, numeric {numeric!r}, error {error:.3g} "
-                f"(allowed {atol + rtol * abs(numeric):.3g} = atol {atol} + rtol {rtol}·|numeric|)"
-            )
+        if mode in ("rev", "both"):
+            _compare(f"gradient of input {i}", point, float(leaves[i].grad), numeric, tol)
+        if mode in ("fwd", "both"):
+            basis = [1.0 if k == i else 0.0 for k in range(n)]
+            tangent = jvp(f, point, basis)[1]
+            _compare(f"forward-mode derivative of input {i}", point, tangent, numeric, tol)
+    if order == 2:
+        _check_second_order(f, point, eps, tol, mode)
     return True
+
+
+def _check_second_order(
+    f: Callable[..., Any], point: list[float], eps: float | None, tol: Any, mode: str
+) -> None:
+    argnums = tuple(range(len(point)))
+    gradient = grad(f, argnums)
+    hessians = []
+    if mode in ("rev", "both"):
+        hessians.append(("reverse over reverse", jacrev(gradient, argnums)(*point)))
+    if mode in ("fwd", "both"):
+        hessians.append(("forward over reverse", hessian(f, argnums)(*point)))
+    for j, x in enumerate(point):
+        h = _step(eps, x)
+        plus, minus = _shifted(point, j, h)
+        up, down = gradient(*plus), gradient(*minus)
+        for i in range(len(point)):
+            numeric = (up[i] - down[i]) / (2.0 * h)
+            for how, matrix in hessians:
+                what = f"second derivative ∂²f/∂x{i}∂x{j} ({how})"
+                _compare(what, point, matrix[i][j], numeric, tol)

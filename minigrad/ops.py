@@ -276,8 +276,10 @@ POW = _define(
     _pow_backward,
     formula="x ** y",
     derivative="∂x = y·x^(y−1), ∂y = x^y·log x",
-    edges="∂x = 0 where y = 0; ∂y = 0 where x = 0 and y ≥ 0; ∂y = nan for x < 0",
-    smooth=lambda x, y: x > 0.1,
+    edges="∂x = 0 where y = 0; ∂y = 0 where x = 0 and y ≥ 0; ∂y = nan for x < 0 (as PyTorch; "
+    "so at y = 0 the mixed second derivative ∂²/∂x∂y is 0, as in PyTorch, not x^(y−1))",
+    # Away from y = 0 too: there the convention above makes the mixed second derivative 0.
+    smooth=lambda x, y: x > 0.1 and abs(y) > 1e-2,
 )
 EXP = _define(
     "exp",

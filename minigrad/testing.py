@@ -7,6 +7,7 @@ sample away from poles, kinks and domain edges, using each rule's ``smooth`` pre
 - `rule_inputs(rule)`: input tuples where one rule is smooth.
 - `programs()`: random straight-line programs built from the whole rule table, with a point
   where every step is smooth; replay one with ``program(*values)``.
+- `tangents(n)`: directions for forward mode (`minigrad.jvp`, `minigrad.hvp`).
 
 Needs ``hypothesis`` (installed with minigrad's ``dev`` extra); ``import minigrad`` alone does not
 import this module.
@@ -37,7 +38,15 @@ from minigrad.gradcheck import gradcheck
 from minigrad.op import Op
 from minigrad.ops import REGISTRY
 
-__all__ = ["OPERATIONS", "Program", "gradcheck", "programs", "rule_inputs", "smooth_floats"]
+__all__ = [
+    "OPERATIONS",
+    "Program",
+    "gradcheck",
+    "programs",
+    "rule_inputs",
+    "smooth_floats",
+    "tangents",
+]
 
 # The ops a user reaches through Python's operators and builtins rather than by name.
 _OPERATORS: dict[str, Callable[..., Any]] = {
@@ -67,6 +76,25 @@ BOUND = 1e3
 def smooth_floats(low: float = -3.0, high: float = 3.0) -> st.SearchStrategy[float]:
     """Finite floats in [low, high], rounded to 6 decimals so failures print readably."""
     return st.floats(low, high, allow_nan=False, allow_infinity=False).map(lambda x: round(x, 6))
+
+
+def tangents(n: int, low: float = -1.0, high: float = 1.0) -> st.SearchStrategy[list[float]]:
+    """Directions for forward mode (`minigrad.jvp`, `minigrad.hvp`): `n` smooth floats.
+
+    Example:
+        >>> import minigrad as mg
+        >>> from hypothesis import given
+        >>> from minigrad.testing import programs, tangents
+        >>> @given(programs(max_inputs=2), tangents(2))
+        ... def test_jvp_agrees_with_grad(case, t):
+        ...     program, point = case
+        ...     t = t[: len(point)]
+        ...     _, tangent = mg.jvp(program, point, t)
+        ...     gradient = mg.grad(program, argnums=tuple(range(len(point))))(*point)
+        ...     assert abs(tangent - sum(g * v for g, v in zip(gradient, t))) < 1e-9
+        >>> test_jvp_agrees_with_grad()
+    """
+    return st.lists(smooth_floats(low, high), min_size=n, max_size=n)
 
 
 def rule_inputs(
