@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from minigrad import anomaly, modes
+from minigrad import anomaly, hooks, modes
 from minigrad.graph import Node, count_consumers
 from minigrad.op import FLOATS, VALUES, Op
 
@@ -58,7 +58,9 @@ def plus(node: Node, total: Any, part: Any) -> Any:
     return total + part
 
 
-def walk(root: Node, seed: Any, local: Local, add: Add = plus) -> dict[Node, Any]:
+def walk(
+    root: Node, seed: Any, local: Local, add: Add = plus, *, run_hooks: bool = True
+) -> dict[Node, Any]:
     """Every node's gradient d(root)/d(node)·seed, found in the backward order.
 
     Args:
@@ -66,6 +68,8 @@ def walk(root: Node, seed: Any, local: Local, add: Add = plus) -> dict[Node, Any
         seed: The gradient of the loss with respect to `root`.
         local: What happens at a node (see `Local`).
         add: How two parts are summed (see `Add`).
+        run_hooks: Run each node's hooks (`minigrad.hooks`) on its gradient once it is
+            complete, before it flows on; the compiler, which writes code, does not.
 
     Returns:
         Each node reached (inner nodes in the order they were visited, then the leaves) and its
@@ -81,9 +85,12 @@ def walk(root: Node, seed: Any, local: Local, add: Add = plus) -> dict[Node, Any
     else:
         ready.append((root, seed))
     check = modes.special_threads != 0 and modes.state.anomaly
+    hooked = run_hooks and bool(hooks.table)
     while True:
         while ready:
             node, g = ready.pop()
+            if hooked:
+                g = hooks.run(node, g)
             totals[node] = g
             inputs = node.inputs
             if g is None:  # only the compiler sends None: no gradient reaches this node
@@ -121,6 +128,8 @@ def walk(root: Node, seed: Any, local: Local, add: Add = plus) -> dict[Node, Any
         if not waiting:
             break
         consumers = release_stuck(root, waiting, consumers, ready)
+    if hooked:
+        leaves = {leaf: hooks.run(leaf, total) for leaf, total in leaves.items()}
     totals.update(leaves)
     return totals
 

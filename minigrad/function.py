@@ -99,7 +99,8 @@ class FunctionCall:
             if len(xs) != 1:
                 raise TypeError(
                     f"the backward of Function {self.function.__name__!r} must return a "
-                    f"tuple of {len(xs)} gradients, one per input; it returned {grads!r}"
+                    f"tuple of {len(xs)} gradient(s), one per input; it returned "
+                    f"{type(grads).__name__} {grads!r}"
                 )
             grads = (grads,)
         return tuple(0.0 if grad is None else grad for grad in grads)

@@ -348,7 +348,8 @@ TANH = _define(
 ATAN = _define(
     "atan",
     math.atan,  # never raises: atan(±inf) = ±π/2
-    lambda m, g, out, x: (m.div(g, x * x + 1.0),),  # PyTorch's form: grad / (x·x + 1)
+    # PyTorch's form: grad / (x·x + 1)
+    lambda m, g, out, x: (m.div(g, x * x + 1.0),),
     formula="arctan x",
     derivative="∂x = 1/(1 + x²)",
     edges="atan(±inf) = ±π/2 with ∂x = 0",

@@ -371,7 +371,7 @@ def jacrev(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
         argnums: Which positional argument(s) to differentiate: an int or a tuple of ints.
 
     Returns:
-        A function with ``f``'s arguments returning J[i][j] = ∂outᵢ/∂x_j as nested tuples of
+        A function with ``f``'s arguments returning ``J[i][j]`` = ∂outᵢ/∂xⱼ as nested tuples of
         floats: a level is dropped where ``f`` returns a single value or `argnums` is an int
         (so for one output and one argument, the derivative itself).
 
@@ -427,7 +427,7 @@ def jacfwd(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
 
 
 def hessian(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
-    """The Hessian of a scalar ``f``: H[i][j] = ∂²f/∂xᵢ∂xⱼ, forward mode over reverse mode.
+    """The Hessian of a scalar ``f``: ``H[i][j]`` = ∂²f/∂xᵢ∂xⱼ, forward mode over reverse mode.
 
     ``mg.jacfwd(mg.grad(f, argnums), argnums)``: a float for one argument, a tuple of tuples
     for a tuple of argnums.

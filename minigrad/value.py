@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Union
 
-from minigrad import anomaly, modes, op
-from minigrad.backprop import on_values, walk
+from minigrad import anomaly, hooks, modes, op
+from minigrad.backprop import on_floats, on_values, walk
 from minigrad.fastpath import backward_floats
 from minigrad.graph import Node
 from minigrad.interop import numpy_ufunc
@@ -134,6 +134,54 @@ class Value(Node):
             _as_constant(self)  # a Value made outside the traced function: raises
         return Value(self.data, requires_grad=False)
 
+    def register_hook(self, hook: Callable[[Any], Any]) -> hooks.RemovableHandle:
+        """Call ``hook(grad)`` with the gradient flowing into this Value in each backward pass.
+
+        As ``torch.Tensor.register_hook``: the hook runs once this Value's gradient is
+        complete; if it returns something other than None, that replaces the gradient, which
+        then flows on to the Values this one was computed from and into ``.grad``. It runs in
+        ``backward()`` and ``mg.grad``; not in code written by ``mg.compile``.
+
+        Args:
+            hook: A function of the gradient (a float; a Value under ``create_graph``).
+
+        Returns:
+            A handle whose ``.remove()`` takes the hook off.
+
+        Raises:
+            TypeError: `hook` is not callable.
+            RuntimeError: This Value does not require grad.
+
+        Example:
+            >>> import minigrad as mg
+            >>> x = mg.Value(3.0)
+            >>> y = x * x
+            >>> handle = y.register_hook(lambda g: g * 10)  # scale what flows back through y
+            >>> y.backward()
+            >>> y.grad, x.grad  # dy/dy = 1 became 10; dx = 10 · 2x
+            (10.0, 60.0)
+            >>> handle.remove()
+        """
+        if modes.special_threads and _state.tracing:
+            raise modes.TracingError(
+                "mg.compile: register_hook inside the traced function: hooks run in backward() "
+                "and mg.grad, not in compiled code"
+            )
+        return hooks.register(self, hook)
+
+    def retain_grad(self) -> None:
+        """Do nothing: minigrad already fills ``.grad`` on every Value, leaves or not.
+
+        PyTorch keeps the ``.grad`` of leaves only, unless ``retain_grad()`` asks for it; so
+        that code written for PyTorch runs unchanged, minigrad accepts the call. (Under
+        ``create_graph`` an intermediate's ``.grad`` records no graph: see `backward`.)
+        """
+
+    @property
+    def retains_grad(self) -> bool:
+        """True for every Value that requires grad: its ``.grad`` is filled by backward."""
+        return self.requires_grad
+
     @property
     def is_leaf(self) -> bool:
         """True for a Value made by the user rather than by an op that records a graph."""
@@ -184,6 +232,10 @@ class Value(Node):
                     # number, as a Value that records nothing; leaves get the graph.
                     total = Value(total if total.__class__ is float else total.data, False)
                 node.grad = node.grad + total
+        elif hooks.table:  # some Value has a hook: the reference walk runs them, the fast path not
+            seed = grad if grad.__class__ is float else as_float(grad, "grad")
+            for node, total in walk(self, seed, on_floats).items():
+                node.grad += total
         else:
             backward_floats(self, grad if grad.__class__ is float else as_float(grad, "grad"))
 

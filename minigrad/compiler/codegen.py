@@ -222,7 +222,7 @@ class Writer:
             self.emit(f"{sym(total).text} += {sym(part).text}")
             return total
 
-        return walk(self.out, 1.0, local, add)
+        return walk(self.out, 1.0, local, add, run_hooks=False)
 
     def source(self, fname: str, single: bool) -> str:
         """The generated function's source."""
