@@ -14,6 +14,7 @@ check reports its count (known differences are listed in the note it prints).
 import sys
 import types
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_edges import EDGES, same  # importable once the path is set
@@ -44,13 +45,12 @@ def main() -> int:
             print(f"DIFFERS {label}: torch value {out.item()} grads {got}; table {value} {grads}")
     print(f"{len(EDGES) - bad} of {len(EDGES)} rows agree with torch {torch.__version__}")
     every_op_at_every_edge(torch)
+    transforms_on_random_programs(torch)
     return 1 if bad else 0
 
 
-def every_op_at_every_edge(torch) -> None:
-    from test_paths import CASES
-
-    import minigrad as mg
+def torch_ops(torch):
+    """Each registry op's torch counterpart (float64), and a number -> tensor helper."""
 
     def t(x):
         return x if isinstance(x, torch.Tensor) else torch.tensor(x, dtype=torch.float64)
@@ -77,6 +77,15 @@ def every_op_at_every_edge(torch) -> None:
         "minimum": lambda a, b: torch.minimum(t(a), t(b)),
         "clamp": lambda x, lo, hi: torch.clamp(t(x), t(lo), t(hi)),
     }
+    return t, ops
+
+
+def every_op_at_every_edge(torch) -> None:
+    from test_paths import CASES
+
+    import minigrad as mg
+
+    _, ops = torch_ops(torch)
     first = second = agree1 = agree2 = 0
     unknown = sorted({name for name, _, _ in CASES} - set(ops) - {"pow_const"})
     if unknown:  # a new op: list its torch counterpart above to check it here too
@@ -117,6 +126,92 @@ def every_op_at_every_edge(torch) -> None:
     print(
         f"every op at every edge point: first order {agree1} of {first} agree, "
         f"second order {agree2} of {second} (a signed zero counts as agreeing)"
+    )
+
+
+def transforms_on_random_programs(torch, examples: int = 300) -> None:
+    """jvp, vjp, jacfwd, jacrev, hessian, hvp against torch.func on random smooth programs."""
+    from hypothesis import HealthCheck, given, settings
+
+    import minigrad as mg
+    from minigrad.testing import programs, tangents
+
+    t, ops = torch_ops(torch)
+
+    def replay(program, *xs):
+        slots = list(xs)
+        for name, operands in program.steps:
+            args = [slots[int(ref)] if kind == "slot" else ref for kind, ref in operands]
+            if name == "pow_const":
+                slots.append(t(args[0]) ** args[1])
+            else:
+                slots.append(ops[name](*args))
+        return slots[-1]
+
+    worst = {"jvp": 0.0, "vjp": 0.0, "jacfwd": 0.0, "jacrev": 0.0, "hessian": 0.0, "hvp": 0.0}
+    count = [0]
+
+    cases: dict[str, Any] = {}
+
+    def error(a, b):
+        # relative, and absolute below 1 (where a 0 against 1e-17 is cancellation, not an error)
+        return 0.0 if a == b else abs(a - b) / max(abs(a), abs(b), 1.0)
+
+    def note(name, a, b, where):
+        e = error(a, b)
+        if e > worst[name]:
+            worst[name] = e
+            cases[name] = (a, b, where)
+
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(programs(), tangents(3))
+    def check(case, direction):
+        program, point = case
+        n = len(point)
+        v = direction[:n]
+        argnums = tuple(range(n))
+        xs = tuple(torch.tensor(x, dtype=torch.float64) for x in point)
+        vs = tuple(torch.tensor(x, dtype=torch.float64) for x in v)
+
+        def tf(*a):
+            return replay(program, *a)
+
+        count[0] += 1
+        _, tt = torch.func.jvp(tf, xs, vs)
+        note("jvp", mg.jvp(program, point, v)[1], tt.item(), (program, point, v))
+        _, pullback = torch.func.vjp(tf, *xs)
+        for a, b in zip(
+            mg.vjp(program, *point)[1](1.0),
+            pullback(torch.tensor(1.0, dtype=torch.float64)),
+            strict=True,
+        ):
+            note("vjp", a, b.item(), (program, point))
+        for name, mine, theirs in [
+            ("jacfwd", mg.jacfwd(program, argnums), torch.func.jacfwd(tf, argnums)),
+            ("jacrev", mg.jacrev(program, argnums), torch.func.jacrev(tf, argnums)),
+        ]:
+            for a, b in zip(mine(*point), theirs(*xs), strict=True):
+                note(name, a, b.item(), (program, point))
+        h = mg.hessian(program, argnums)(*point)
+        th = torch.func.hessian(tf, argnums)(*xs)
+        for i in range(n):
+            for j in range(n):
+                note("hessian", h[i][j], th[i][j].item(), (program, point, i, j))
+        _, thvp = torch.func.jvp(torch.func.grad(tf, argnums), xs, vs)
+        for a, b in zip(mg.hvp(program, point, v), thvp, strict=True):
+            note("hvp", a, b.item(), (program, point, v))
+
+    check()
+    summary = ", ".join(f"{k} {w:.1e}" for k, w in worst.items())
+    print(
+        f"transforms on {count[0]} random programs, worst error against torch.func "
+        f"(relative; absolute below 1): {summary}"
     )
 
 
