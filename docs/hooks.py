@@ -1,4 +1,4 @@
-"""MkDocs hooks: a page per example script, and ``<!-- requires: feature -->`` markers.
+"""MkDocs hooks: a page per example script, the derivative table, ``<!-- requires -->`` markers.
 
 * ``examples/<name>.py`` of the repository becomes the page ``examples/<name>.md`` of the site
   (its docstring, how to run it, its source), so the tutorial links to the script it runs. A
@@ -7,6 +7,8 @@
   ``mkdocs build --strict``. Marked with ``<!-- requires: nn -->`` on the line before, it
   becomes a note saying which feature is missing instead. Remove the marker once the feature is
   merged.
+* The line ``gen_rules_table.MARKER`` of the derivative rules pages becomes the table of every
+  op in ``minigrad.ops.REGISTRY``, written when the site is built.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from docs_blocks import MARKER, missing  # found through the path set just above
+import gen_rules_table  # found through the path set just above
+from docs_blocks import MARKER, missing
 
 log = logging.getLogger("mkdocs.hooks.requires")
 
@@ -82,7 +85,10 @@ def on_files(files: Any, config: Any, **kwargs: Any) -> Any:
 
 
 def on_page_markdown(markdown: str, page: Any, **kwargs: Any) -> str:
-    """Replace marked ``::: module`` references whose feature is missing by a note."""
+    """Write the derivative table; replace ``::: module`` references whose feature is missing."""
+    if gen_rules_table.MARKER in markdown:
+        lang = "ko" if page.file.src_path.startswith("ko/") else "en"
+        markdown = markdown.replace(gen_rules_table.MARKER, gen_rules_table.table(lang))
     lines = markdown.split("\n")
     out: list[str] = []
     i = 0
