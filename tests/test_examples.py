@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import doctest
 import importlib
+import itertools
+import math
 import os
 import subprocess
 import sys
@@ -29,6 +31,7 @@ line_fit = importlib.import_module("line_fit")
 loss_landscape = importlib.import_module("loss_landscape")
 outliers = importlib.import_module("outliers")
 learning_rate = importlib.import_module("learning_rate")
+newton = importlib.import_module("newton")
 
 
 def assert_figure(path: Path) -> None:
@@ -287,6 +290,114 @@ def test_learning_rate_sweep_reports_the_divergent_runs_in_words(tmp_path, capsy
     assert_figure(result.figures[0])
 
 
+# --- newton ---------------------------------------------------------------------------------
+
+
+def test_newton_against_gradient_descent_on_three_functions(tmp_path, capsys):
+    result = newton.main(["--out", str(tmp_path)])
+    tol = result.tol
+
+    assert tol == 1e-6
+    # The notes' quadratic: Newton in one step; descent shrinks the distance 9 by 0.8 per step.
+    notes = result.notes
+    assert notes.newton.converged_at == 1 and notes.newton.end[0] == pytest.approx(1, abs=1e-15)
+    assert notes.descent.converged_at == min(k for k in range(200) if 9 * 0.8**k <= tol) == 72
+    # g: Newton's step is x − sinh x, a few steps from x = 2; descent needs many more.
+    g = result.g
+    xs = [p[0] for p in g.newton.points]
+    for x, x_next in itertools.pairwise(xs):
+        assert x_next == pytest.approx(x - math.sinh(x), rel=1e-9, abs=1e-15)
+    assert g.newton.converged_at == 5 and g.descent.converged_at == 52
+    # Rosenbrock: both reach (1, 1); Newton in a handful of steps, descent in tens of thousands.
+    ros = result.rosenbrock
+    for run in (ros.descent, ros.newton):
+        assert run.converged_at is not None and run.stopped is None
+        assert math.dist(run.end, (1.0, 1.0)) <= tol
+        assert all(d > tol for d in run.distances[:-1])  # the count is the first step within
+    assert ros.newton.converged_at <= 10
+    assert ros.descent.converged_at > 1000 * ros.newton.converged_at
+
+    assert [p.name for p in result.figures] == ["newton_1d.png", "newton_rosenbrock.png"]
+    for path in result.figures:
+        assert_figure(path)
+    out = capsys.readouterr().out
+    assert "x1 = 10 − 1.8/0.2 = 1.0" in out
+    assert "Iterations to get within 1e-06 of the minimum:" in out
+    for c in (notes, g, ros):
+        row = next(line for line in out.splitlines() if line.startswith(f"  {c.name} "))
+        assert row.split()[-1] == str(c.newton.converged_at)
+        assert f"{c.descent.converged_at:,} (lr = {c.lr:g})" in row
+
+
+@pytest.mark.parametrize("x0", [10.0, -3.7, 1e6, 1.0 + 1e-9, 0.123, -250.5])
+def test_newton_solves_the_notes_quadratic_in_one_step_from_anywhere(x0):
+    d2f = newton.mg.grad(newton.mg.grad(newton.f))
+    assert d2f(x0) == pytest.approx(0.2, abs=1e-15)  # f'' is the same everywhere
+    run = newton.run(
+        "Newton", newton.newton_step_1d(newton.f), (x0,), (1.0,), tol=1e-9, max_iterations=5
+    )
+    assert run.converged_at == 1
+    # One step lands on 1 up to the rounding of x0 − f'(x0)/f''(x0).
+    assert abs(run.points[1][0] - 1) <= 4 * np.finfo(float).eps * max(1.0, abs(x0))
+    # Gradient descent with the notes' lr = 1 only shrinks the distance by 0.8.
+    (x1,) = newton.descent_step(newton.f, 1.0)((x0,))
+    assert x1 - 1 == pytest.approx(0.8 * (x0 - 1), rel=1e-12, abs=1e-15)
+
+
+def test_newton_on_g_converges_inside_the_radius_and_diverges_outside():
+    assert math.sinh(newton.G_NEWTON_RADIUS) == pytest.approx(2 * newton.G_NEWTON_RADIUS)
+    step = newton.newton_step_1d(newton.g)
+    for x0, converges in ((2.1, True), (-2.1, True), (2.25, False), (3.0, False)):
+        run = newton.run("Newton", step, (x0,), (0.0,), tol=1e-6, max_iterations=50)
+        assert (run.converged_at is not None) is converges, (x0, run.stopped)
+    far = newton.run("Newton", step, (3.0,), (0.0,), tol=1e-6, max_iterations=50)
+    assert [round(p[0], 3) for p in far.points] == [3.0, -7.018, 551.187]
+    assert far.stopped is not None and far.stopped.startswith("diverged at step 2")
+
+
+def test_hessian_from_nested_grad_is_rosenbrocks():
+    hessian = newton.hessian(newton.rosenbrock)
+    for a, b in [(-1.2, 1.0), (1.0, 1.0), (0.5, -2.0), (2.0, 3.0)]:
+        expected = ((2 - 400 * (b - a**2) + 800 * a**2, -400 * a), (-400 * a, 200.0))
+        assert np.allclose(hessian(a, b), expected, rtol=1e-12, atol=1e-9), (a, b)
+
+
+def test_hessian_matches_mg_hessian():
+    if not hasattr(newton.mg, "hessian"):
+        pytest.skip("mg.hessian is not in this build")
+    for a, b in [(-1.2, 1.0), (0.5, -2.0)]:
+        ours = newton.hessian(newton.rosenbrock)(a, b)
+        theirs = newton.mg.hessian(newton.rosenbrock, argnums=(0, 1))(a, b)
+        assert np.allclose(ours, theirs, rtol=1e-12, atol=1e-9)
+
+
+def test_newton_step_solves_the_2x2_system():
+    # A quadratic in two variables: one Newton step lands on its minimum, from anywhere.
+    def bowl(a, b):
+        return (a - 3) ** 2 + a * b + b**2  # minimum where 2(a − 3) + b = 0 = a + 2b: (4, −2)
+
+    for start in [(0.0, 0.0), (-7.5, 12.0)]:
+        assert newton.newton_step_2d(bowl)(start) == pytest.approx((4.0, -2.0), abs=1e-12)
+
+
+def test_newton_stops_where_the_model_has_no_minimum():
+    # cos has f'' < 0 near 0: Newton's step would head for the maximum at 0.
+    run = newton.run(
+        "Newton", newton.newton_step_1d(newton.mg.cos), (0.5,), (0.0,), tol=1e-6, max_iterations=5
+    )
+    assert run.converged_at is None and "no minimum" in (run.stopped or "")
+    # A saddle: the Hessian of a² − b² is not positive definite.
+    run = newton.run(
+        "Newton",
+        newton.newton_step_2d(lambda a, b: a**2 - b**2),
+        (1.0, 1.0),
+        (0.0, 0.0),
+        tol=1e-6,
+        max_iterations=5,
+    )
+    assert run.converged_at is None and "not positive definite" in (run.stopped or "")
+
+
 # --- as a learner runs them -----------------------------------------------------------------
 
 SMALL = {
@@ -295,6 +406,7 @@ SMALL = {
     "loss_landscape": ["--epochs", "10"],
     "outliers": ["--epochs", "50"],
     "learning_rate": ["--epochs", "2", "--iterations", "40"],
+    "newton": ["--max-iterations", "500"],
 }
 
 
@@ -316,7 +428,7 @@ def test_script_runs_headless_from_the_command_line(name, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "module", [common, convex_descent, loss_landscape, outliers], ids=lambda m: m.__name__
+    "module", [common, convex_descent, loss_landscape, outliers, newton], ids=lambda m: m.__name__
 )
 def test_docstring_examples(module: ModuleType):
     failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
