@@ -592,3 +592,28 @@ def test_compiled_equals_uncompiled_or_raises(case: Any, xs: list[float]) -> Non
         return
     assert_same(step(*xs), mg.value_and_grad(f, (0, 1))(*xs))
     assert_same(step(xs[1], xs[0]), mg.value_and_grad(f, (0, 1))(xs[1], xs[0]))
+
+
+def test_a_function_with_defaults_compiles_once_per_number_of_arguments() -> None:
+    def f(a: Any, b: Any = 2.0) -> Any:
+        return a * b
+
+    step = mg.compile(f)
+    assert step(3.0) == (6.0, 2.0)
+    assert step(3.0, b=5.0) == (15.0, 5.0)
+    assert sorted(step.sources) == [1, 2]
+
+
+def test_the_compiled_function_keeps_the_name_and_the_signature() -> None:
+    import inspect
+
+    step = mg.compile(line_fit_loss)
+    assert step.__name__ == "line_fit_loss"
+    assert list(inspect.signature(step).parameters) == ["a", "b", "x", "y"]
+    with pytest.raises(TypeError, match="missing 1 required positional argument: 'y'"):
+        step(1.0, 2.0, 3.0)
+
+    def _mg_named(_mg_fn: Any) -> Any:  # a name the fast wrapper uses: the general one instead
+        return _mg_fn * 2.0
+
+    assert mg.compile(_mg_named)(_mg_fn=1.5) == (3.0, 2.0)

@@ -227,19 +227,61 @@ def compile(f: Callable[..., Value], argnums: Argnums = 0) -> CompiledFunction:
     params = _parameters(f)
     by_arity: dict[int, Callable[..., tuple[float, Any]]] = {}
 
-    @functools.wraps(f)
-    def compiled_function(*args: Any, **kwargs: Any) -> tuple[float, Any]:
-        if kwargs:
-            args = _positional(f, params, args, kwargs)
-        fn = by_arity.get(len(args))
-        if fn is None:
-            fn, text = _trace(f, params, args, argnums, single)
-            by_arity[len(args)] = fn
-            compiled.sources[len(args)] = text
-            compiled.source = text
-        return fn(*args)
+    def first_call(*args: Any) -> Callable[..., tuple[float, Any]]:
+        fn, text = _trace(f, params, args, argnums, single)
+        by_arity[len(args)] = fn
+        compiled.sources[len(args)] = text
+        compiled.source = text
+        return fn
 
-    compiled = cast(CompiledFunction, compiled_function)
+    names = _plain_parameters(params)
+    if names is not None:  # f(a, b, x, y): the same signature, so keywords bind as for f
+        compiled_function = _with_signature(names, by_arity, first_call)
+    else:  # defaults, *args, keyword-only...: arguments placed at each call
+
+        def compiled_function(*args: Any, **kwargs: Any) -> tuple[float, Any]:
+            if kwargs:
+                args = _positional(f, params, args, kwargs)
+            fn = by_arity.get(len(args))
+            if fn is None:
+                fn = first_call(*args)
+            return fn(*args)
+
+    compiled = cast(CompiledFunction, functools.wraps(f)(compiled_function))
     compiled.source = None
     compiled.sources = {}
     return compiled
+
+
+def _plain_parameters(params: list[inspect.Parameter] | None) -> list[str] | None:
+    """``f``'s parameter names when each is positional-or-keyword without a default."""
+    if params is None:
+        return None
+    names = [p.name for p in params]
+    plain = all(p.kind in _POSITIONAL and p.default is p.empty for p in params)
+    if not plain or any(n.startswith("_mg_") for n in names):
+        return None
+    return names
+
+
+def _with_signature(
+    names: list[str],
+    by_arity: dict[int, Callable[..., tuple[float, Any]]],
+    first_call: Callable[..., Callable[..., tuple[float, Any]]],
+) -> Callable[..., tuple[float, Any]]:
+    """The compiled function with ``f``'s own parameters: no ``*args``/``**kwargs`` to pack.
+
+    Python binds keyword arguments itself, and a call costs no tuple and no dict for them
+    (about 230 instructions a call, 5% of a compiled line-fit step).
+    """
+    arguments = ", ".join(names)
+    text = (
+        f"def compiled_function({arguments}):\n"
+        f"    _mg_fn = _mg_by_arity.get({len(names)})\n"
+        "    if _mg_fn is None:\n"
+        f"        _mg_fn = _mg_first_call({arguments})\n"
+        f"    return _mg_fn({arguments})\n"
+    )
+    space: dict[str, Any] = {"_mg_by_arity": by_arity, "_mg_first_call": first_call}
+    exec(builtins.compile(text, "<mg.compile wrapper>", "exec"), space)
+    return cast(Callable[..., tuple[float, Any]], space["compiled_function"])
