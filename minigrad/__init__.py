@@ -50,7 +50,7 @@ from minigrad.transforms import (
     value_and_grad,
     vjp,
 )
-from minigrad.value import Parameter, Value
+from minigrad.value import GradientLostWarning, Parameter, Value
 from minigrad.viz import draw_graph, to_dot
 
 __version__ = "0.1.0"
@@ -61,6 +61,7 @@ __all__ = [
     "Function",
     "FunctionCtx",
     "GradcheckError",
+    "GradientLostWarning",
     "Op",
     "Optimizer",
     "Parameter",

@@ -40,12 +40,17 @@ def _user_line() -> str:
     return f"{where}\n    {code}" if code else where
 
 
+def _number(x: Any) -> float:
+    """A gradient's number: a float, or a Value's data (no float(): that is for users)."""
+    return x if x.__class__ is float else float(getattr(x, "data", x))
+
+
 def _finite(x: Any) -> bool:
-    return math.isfinite(x if x.__class__ is float else float(x))
+    return math.isfinite(_number(x))
 
 
 def _describe(xs: Sequence[Any]) -> str:
-    return ", ".join(repr(x if x.__class__ is float else float(x)) for x in xs)
+    return ", ".join(repr(_number(x)) for x in xs)
 
 
 def check_forward(node: Node, inputs: Sequence[float]) -> None:
@@ -74,6 +79,6 @@ def check_backward(node: Node, grads: Sequence[Any]) -> None:
         where = _origins.get(node, "<unknown: the node was made outside detect_anomaly()>")
         numbers = [x if x.__class__ is float else x.data for x in inputs]
         raise FloatingPointError(
-            f"{node.op.name} backward returned {float(g)} as the gradient of input {index}, "  # type: ignore[union-attr]
+            f"{node.op.name} backward returned {_number(g)} as the gradient of input {index}, "  # type: ignore[union-attr]
             f"at inputs ({_describe(numbers)}).\nThe node was created at:\n  {where}"
         )

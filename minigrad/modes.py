@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -119,6 +119,39 @@ class _SwitchBlock:
 
     def __call__(self, func: F) -> F:
         block = type(self)
+        code = getattr(func, "__code__", None)
+        if code is not None and code.co_flags & 0x20:  # a generator function (CO_GENERATOR)
+            # As PyTorch: the switch holds while the generator's own code runs, step by step,
+            # and not while the caller runs between two steps.
+
+            @functools.wraps(func)
+            def generator(*args: object, **kwargs: object) -> Generator[Any, Any, Any]:
+                with block():
+                    gen: Generator[Any, Any, Any] = func(*args, **kwargs)  # type: ignore[assignment]
+                    try:
+                        item = next(gen)
+                    except StopIteration as stop:
+                        return stop.value
+                while True:
+                    try:
+                        sent = yield item
+                    except GeneratorExit:
+                        gen.close()
+                        raise
+                    except BaseException as error:  # thrown in: hand it on under the switch
+                        with block():
+                            try:
+                                item = gen.throw(error)
+                            except StopIteration as stop:
+                                return stop.value
+                        continue
+                    with block():
+                        try:
+                            item = gen.send(sent)
+                        except StopIteration as stop:
+                            return stop.value
+
+            return generator  # type: ignore[return-value]  # same signature as func
 
         @functools.wraps(func)
         def wrapper(*args: object, **kwargs: object) -> object:

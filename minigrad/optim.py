@@ -26,6 +26,11 @@ def _number(name: str, x: object, *, low: float = 0.0) -> float:
     return number
 
 
+def _grad(g: Any) -> float:
+    """A parameter's gradient as a float (a Value after ``backward(create_graph=True)``)."""
+    return g if g.__class__ is float else float(getattr(g, "data", g))
+
+
 def _flag(name: str, x: object) -> bool:
     if not isinstance(x, bool):
         raise TypeError(f"{name} must be a bool; got {type(x).__name__} {x!r}")
@@ -242,12 +247,12 @@ class SGD(Optimizer):
             # Plain descent, the seed's update: the common case, kept short.
             for p in self.params:
                 g = p.grad
-                p.data -= lr * (g if g.__class__ is float else float(g))
+                p.data -= lr * (g if g.__class__ is float else _grad(g))
             return
         dampening = group["dampening"]
         nesterov = group["nesterov"]
         for i, p in enumerate(self.params):
-            g = float(p.grad)
+            g = _grad(p.grad)
             if maximize:
                 g = -g
             if weight_decay:
@@ -377,7 +382,7 @@ class Adam(Optimizer):
         w2 = 1 - beta2
         state = self.state
         for i, p in enumerate(self.params):
-            g = float(p.grad)
+            g = _grad(p.grad)
             if maximize:
                 g = -g
             if weight_decay != 0:

@@ -11,6 +11,10 @@ wrapped in a Value.
 
 from __future__ import annotations
 
+import linecache
+import re
+import sys
+import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Union
 
@@ -23,7 +27,7 @@ from minigrad.numbers import ACCEPTED, as_float, describe, is_array
 from minigrad.op import Op
 from minigrad.ops import ABS, ADD, DIV, MUL, NEG, POW_CONST, REGISTRY, SUB, power
 
-__all__ = ["Operand", "Parameter", "Value", "apply"]
+__all__ = ["GradientLostWarning", "Operand", "Parameter", "Value", "apply"]
 
 Operand = Union["Value", float]
 """What an op accepts: a Value or a real number (int, float, bool, numpy real scalar)."""
@@ -40,6 +44,35 @@ def _tracing_error(what: str) -> modes.TracingError:
         "that choose per input instead: mg.maximum / mg.minimum instead of max() / min() or "
         "`if a > b`, mg.relu, mg.clamp, mg.abs, mg.sign, and mg.exp / mg.log ... instead of "
         "math.*; or call the function without compile (mg.value_and_grad)."
+    )
+
+
+class GradientLostWarning(UserWarning):
+    """``float()`` of a Value that requires grad: the number leaves the graph.
+
+    No gradient flows through what is computed from it: ``math.sin(x)`` is one such call, where
+    ``mg.sin(x)`` keeps the gradient. Shown once per line of code (Python's default).
+    """
+
+
+_MATH_CALL = re.compile(r"\bmath\.(\w+)\s*\(")
+
+
+def _warn_gradient_lost(value: Value) -> None:
+    """Warn (once per line, Python's default) that ``float(value)`` drops its gradient."""
+    frame = sys._getframe(2)  # the line that called float(), math.sin(), ...
+    line = linecache.getline(frame.f_code.co_filename, frame.f_lineno)
+    match = _MATH_CALL.search(line)
+    if match and match[1] in REGISTRY:
+        instead = f"Use mg.{match[1]}(x) instead of math.{match[1]}(x) to keep it"
+    else:
+        instead = "Use the minigrad function of the same name (mg.sin, mg.exp, ...) to keep it"
+    warnings.warn(
+        f"float() of a Value that requires grad gives a plain number: no gradient flows "
+        f"through it, so the gradient is lost. {instead}; x.item() reads the number without "
+        "this warning.",
+        GradientLostWarning,
+        stacklevel=3,
     )
 
 
@@ -105,11 +138,14 @@ class Value(Node):
 
     def __float__(self) -> float:
         _guard("reading a traced Value's number (float(), math.<fn>())")
+        if self.requires_grad and _state.grad_enabled:
+            _warn_gradient_lost(self)
         return self.data
 
     def __bool__(self) -> bool:
+        """True unless the number is 0 (nan is true), as PyTorch's ``bool(tensor)``."""
         _guard("`if`, `while`, `and`/`or` or `not` on a traced Value")
-        return True
+        return self.data != 0.0
 
     def item(self) -> float:
         """Return the number as a Python float.
@@ -282,6 +318,23 @@ class Value(Node):
             return _link(MUL, other * self.data, self, (other, self))
         return _binary(MUL, other, self)
 
+    # In-place operators, as in PyTorch where a learner's habit comes from: under no_grad(),
+    # `p -= lr * p.grad` changes the leaf p itself; with grad on, on a Parameter it raises (the
+    # update would record a graph that grows every step); a plain Value (`total += loss`) and
+    # an inner node get the result as a new Value, as `total = total + loss` would.
+
+    def __iadd__(self, other: Operand) -> Value:
+        return _in_place(ADD, self, other)
+
+    def __isub__(self, other: Operand) -> Value:
+        return _in_place(SUB, self, other)
+
+    def __imul__(self, other: Operand) -> Value:
+        return _in_place(MUL, self, other)
+
+    def __itruediv__(self, other: Operand) -> Value:
+        return _in_place(DIV, self, other)
+
     def __truediv__(self, other: Operand) -> Value:
         return _binary(DIV, self, other)
 
@@ -381,6 +434,22 @@ class Parameter(Value):
     def __repr__(self) -> str:
         label = "" if self.name is None else f"name={self.name!r}, "
         return f"Parameter({label}data={self.data!r}, grad={_show(self.grad)})"
+
+
+def _in_place(rule: Op, value: Value, other: object) -> Value:
+    """``value <op>= other``: see the comment above Value's in-place operators."""
+    if not _state.grad_enabled and value.op is None:
+        number = other.data if isinstance(other, Value) else as_float(other, f"{rule.name}=")
+        value.data = rule.forward(value.data, number)
+        return value
+    if _state.grad_enabled and isinstance(value, Parameter):
+        symbol = {"add": "+=", "sub": "-=", "mul": "*=", "div": "/="}[rule.name]
+        raise RuntimeError(
+            f"in-place {symbol} on a Parameter while grad mode is on: it would record a graph "
+            f"that grows with every update. Update the number inside `with mg.no_grad():` (as "
+            f"in PyTorch), or write to .data (p.data -= lr * p.grad), or use an optimizer."
+        )
+    return _binary(rule, value, other)
 
 
 def _show(grad: Any) -> str:
