@@ -27,6 +27,8 @@ __all__ = [
     "ADD",
     "ATAN",
     "CLAMP",
+    "CLAMP_MAX",
+    "CLAMP_MIN",
     "COS",
     "DIV",
     "EXP",
@@ -102,13 +104,26 @@ def _pow(x: float, y: float) -> float:
         return NAN
 
 
-def _pow_const(x: float, c: float) -> float:
-    # PyTorch computes x**2 and x**3 as products: exactly rounded, where libm's pow is
-    # sometimes one ulp off; and a product is much cheaper than a call.
+def _power(x: float, c: float) -> float:
+    # The forward of both pow_const and pow: one function, so that x ** y gives the same number
+    # whether y is a constant or a Value (and so mg.compile, which traces every argument as a
+    # Value, gives what value_and_grad gives). PyTorch computes these exponents its own way,
+    # and so do we, to give its numbers at the edges: x**2 and x**3 as products (exactly
+    # rounded, where libm's pow is sometimes one ulp off, and much cheaper than a call);
+    # x**0.5 as sqrt and x**-0.5 as 1/sqrt (so that (−0.0)**0.5 = −0.0 and (−inf)**0.5 = nan,
+    # and the gradients follow); x**-1 and x**-2 as reciprocals.
     if c == 2.0:
         return x * x
     if c == 3.0:
         return x * x * x
+    if c == 0.5:
+        return _sqrt(x)
+    if c == -0.5:
+        return _div(1.0, _sqrt(x))
+    if c == -1.0:
+        return _div(1.0, x)
+    if c == -2.0:
+        return _div(1.0, x * x)
     return _pow(x, c)
 
 
@@ -160,7 +175,7 @@ def _sign(x: float) -> float:
         return 1.0
     if x < 0.0:
         return -1.0
-    return x  # ±0 keeps its sign, nan stays nan (as torch.sign)
+    return 0.0  # ±0 and nan give 0.0, as torch.sign (2.13)
 
 
 def _relu(x: float) -> float:
@@ -184,11 +199,23 @@ def _minimum(a: float, b: float) -> float:
 
 
 def _clamp(x: float, lo: float, hi: float) -> float:
-    if x != x:
-        return x
+    if x != x or lo != lo or hi != hi:  # a nan input or bound gives nan, as torch.clamp
+        return NAN
     if x < lo:
         x = lo
     return hi if x > hi else x  # lo > hi gives hi, as torch.clamp
+
+
+def _clamp_min(x: float, lo: float) -> float:
+    if x != x or lo != lo:
+        return NAN
+    return lo if x < lo else x
+
+
+def _clamp_max(x: float, hi: float) -> float:
+    if x != x or hi != hi:
+        return NAN
+    return hi if x > hi else x
 
 
 # --- the registry ------------------------------------------------------------------------------
@@ -252,12 +279,13 @@ def _pow_const_backward(m: Namespace, g: Any, out: Any, x: Any, c: Any) -> tuple
 
 POW_CONST = _define(
     "pow_const",
-    _pow_const,
+    _power,
     _pow_const_backward,
     formula="x ** c  (c a number)",
     derivative="∂x = c·x^(c−1), and 0 when c = 0",
     edges="x**0 = 1 with ∂x = 0 (also at x = 0); (−8)**(1/3) = nan; 0**−1 = inf; "
-    "x**2 = x·x and x**3 = x·x·x (as PyTorch)",
+    "as PyTorch: x**2 = x·x, x**3 = x·x·x, x**0.5 = √x, x**−0.5 = 1/√x, x**−1 = 1/x, "
+    "x**−2 = 1/(x·x)",
     smooth=lambda x, c: x > 0.1,
 )
 
@@ -272,12 +300,14 @@ def _pow_backward(m: Namespace, g: Any, out: Any, x: Any, y: Any) -> tuple[Any, 
 
 POW = _define(
     "pow",
-    _pow,
+    _power,
     _pow_backward,
     formula="x ** y",
     derivative="∂x = y·x^(y−1), ∂y = x^y·log x",
     edges="∂x = 0 where y = 0; ∂y = 0 where x = 0 and y ≥ 0; ∂y = nan for x < 0 (as PyTorch; "
-    "so at y = 0 the mixed second derivative ∂²/∂x∂y is 0, as in PyTorch, not x^(y−1))",
+    "so at y = 0 the mixed second derivative ∂²/∂x∂y is 0, as in PyTorch, not x^(y−1)); the "
+    "value as pow_const's (x·x for y = 2, √x for y = 0.5, ...), where PyTorch's tensor-to-"
+    "tensor pow calls the C library's pow",
     # Away from y = 0 too: there the convention above makes the mixed second derivative 0.
     smooth=lambda x, y: x > 0.1 and abs(y) > 1e-2,
 )
@@ -394,7 +424,7 @@ SIGN = _define(
     lambda m, g, out, x: (0.0,),
     formula="sgn x ∈ {−1, 0, 1}",
     derivative="∂x = 0",
-    edges="sgn 0 = 0; the gradient is 0 everywhere",
+    edges="sgn(±0) = 0 and sgn(nan) = 0 (as PyTorch 2.13); the gradient is 0 everywhere",
     smooth=_away_from(0.0),
     ufunc="sign",
 )
@@ -458,8 +488,39 @@ CLAMP = _define(
     _clamp_backward,
     formula="min(max(x, lo), hi)",
     derivative="∂x = 1 for lo ≤ x ≤ hi; ∂lo = 1 for x < lo; ∂hi = 1 for x > hi",
-    edges="the bounds are inclusive for x (as torch.clamp); lo > hi gives hi",
+    edges="the bounds are inclusive for x (as torch.clamp); lo > hi gives hi; a nan input "
+    "or bound gives nan, with gradient 0 to all three",
     smooth=lambda x, lo, hi: min(abs(x - lo), abs(x - hi), abs(lo - hi)) > 1e-2,
+)
+
+
+def _clamp_min_backward(m: Namespace, g: Any, out: Any, x: Any, lo: Any) -> tuple[Any, Any]:
+    xd, lod = m.data(x), m.data(lo)
+    return (g if xd >= lod else 0.0, g if xd < lod else 0.0)
+
+
+def _clamp_max_backward(m: Namespace, g: Any, out: Any, x: Any, hi: Any) -> tuple[Any, Any]:
+    xd, hid = m.data(x), m.data(hi)
+    return (g if xd <= hid else 0.0, g if xd > hid else 0.0)
+
+
+CLAMP_MIN = _define(
+    "clamp_min",
+    _clamp_min,
+    _clamp_min_backward,
+    formula="max(x, lo)  (mg.clamp with hi=None)",
+    derivative="∂x = 1 for x ≥ lo; ∂lo = 1 for x < lo",
+    edges="a tie goes to x (as torch.clamp_min); lo = inf gives inf with ∂lo = 1; nan gives nan",
+    smooth=lambda x, lo: abs(x - lo) > 1e-2,
+)
+CLAMP_MAX = _define(
+    "clamp_max",
+    _clamp_max,
+    _clamp_max_backward,
+    formula="min(x, hi)  (mg.clamp with lo=None)",
+    derivative="∂x = 1 for x ≤ hi; ∂hi = 1 for x > hi",
+    edges="a tie goes to x (as torch.clamp_max); hi = −inf gives −inf with ∂hi = 1; nan gives nan",
+    smooth=lambda x, hi: abs(x - hi) > 1e-2,
 )
 
 
@@ -479,7 +540,8 @@ def clamp(x: object, lo: object = None, hi: object = None) -> Any:
     """x limited to [lo, hi] (either bound may be None), as ``torch.clamp``.
 
     The gradient reaches x where lo ≤ x ≤ hi (bounds inclusive), lo where x < lo, hi where
-    x > hi. With lo > hi the result is hi.
+    x > hi. With lo > hi the result is hi; a nan input or bound gives nan. With one bound it
+    is the op ``clamp_min`` (``hi=None``) or ``clamp_max`` (``lo=None``), as torch.clamp.
 
     Raises:
         ValueError: Both bounds are None.
@@ -491,4 +553,8 @@ def clamp(x: object, lo: object = None, hi: object = None) -> Any:
     """
     if lo is None and hi is None:
         raise ValueError("clamp() needs at least one bound: lo or hi (got None for both)")
-    return CLAMP(x, -INF if lo is None else lo, INF if hi is None else hi)
+    if hi is None:  # as torch.clamp(x, min=lo): its own rule, not CLAMP with hi = inf
+        return CLAMP_MIN(x, lo)
+    if lo is None:
+        return CLAMP_MAX(x, hi)
+    return CLAMP(x, lo, hi)

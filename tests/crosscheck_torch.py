@@ -76,6 +76,8 @@ def torch_ops(torch):
         "maximum": lambda a, b: torch.maximum(t(a), t(b)),
         "minimum": lambda a, b: torch.minimum(t(a), t(b)),
         "clamp": lambda x, lo, hi: torch.clamp(t(x), t(lo), t(hi)),
+        "clamp_min": lambda x, lo: torch.clamp_min(t(x), t(lo)),
+        "clamp_max": lambda x, hi: torch.clamp_max(t(x), t(hi)),
     }
     return t, ops
 

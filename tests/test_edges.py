@@ -27,6 +27,9 @@ EDGES = [
     ("relu(-0.0)", lambda ns, x: ns.relu(x), [-0.0], -0.0, [0.0]),
     ("|x|'(0) = 0", lambda ns, x: ns.abs(x), [0.0], 0.0, [0.0]),
     ("sign'(0) = 0", lambda ns, x: ns.sign(x), [0.0], 0.0, [0.0]),
+    ("sign(-0.0) = 0", lambda ns, x: ns.sign(x), [-0.0], 0.0, [0.0]),
+    ("sign(nan) = 0", lambda ns, x: ns.sign(x), [nan], 0.0, [0.0]),
+    ("|x|'(nan) = 0", lambda ns, x: ns.abs(x), [nan], nan, [0.0]),
     ("sqrt(0)", lambda ns, x: ns.sqrt(x), [0.0], 0.0, [inf]),
     ("sqrt(-1)", lambda ns, x: ns.sqrt(x), [-1.0], nan, [nan]),
     ("log(0)", lambda ns, x: ns.log(x), [0.0], -inf, [inf]),
@@ -36,6 +39,14 @@ EDGES = [
     ("-1/0", lambda ns, a, b: a / b, [-1.0, 0.0], -inf, [inf, inf]),
     ("x**0 at 0", lambda ns, x: x**0, [0.0], 1.0, [0.0]),
     ("x**0.5 at 0", lambda ns, x: x**0.5, [0.0], 0.0, [inf]),
+    # PyTorch computes x**0.5 as sqrt and x**-0.5 as 1/sqrt: signed zeros and -inf follow them
+    ("x**0.5 at -0.0", lambda ns, x: x**0.5, [-0.0], -0.0, [-inf]),
+    ("x**0.5 at -inf", lambda ns, x: x**0.5, [-inf], nan, [nan]),
+    ("x**-0.5 at -0.0", lambda ns, x: x**-0.5, [-0.0], -inf, [-inf]),
+    ("x**-0.5 at inf", lambda ns, x: x**-0.5, [inf], 0.0, [-0.0]),
+    ("x**1.5 at -inf", lambda ns, x: x**1.5, [-inf], inf, [nan]),
+    ("x**-2 at 0", lambda ns, x: x**-2, [0.0], inf, [-inf]),
+    ("x**-1 at -inf", lambda ns, x: x**-1, [-inf], -0.0, [-0.0]),
     ("x**-1 at 0", lambda ns, x: x**-1, [0.0], inf, [-inf]),
     ("x**-1 at -0.0", lambda ns, x: x**-1, [-0.0], -inf, [-inf]),
     ("(-8)**(1/3)", lambda ns, x: x ** (1 / 3), [-8.0], nan, [nan]),
@@ -67,6 +78,17 @@ EDGES = [
     ("clamp below", lambda ns, x: ns.clamp(x, 1.0, 2.0), [0.5], 1.0, [0.0]),
     ("clamp lo > hi", lambda ns, x: ns.clamp(x, 2.0, 1.0), [1.5], 1.0, [0.0]),
     ("clamp nan", lambda ns, x: ns.clamp(x, 1.0, 2.0), [nan], nan, [0.0]),
+    (
+        "clamp with a nan bound",
+        lambda ns, x, lo, hi: ns.clamp(x, lo, hi),
+        [5.0, 0.0, nan],
+        nan,
+        [0.0, 0.0, 0.0],
+    ),
+    ("clamp lo = inf", lambda ns, x, lo: ns.clamp(x, lo), [1.0, inf], inf, [0.0, 1.0]),
+    ("clamp hi = -inf", lambda ns, x, hi: ns.clamp(x, None, hi), [1.0, -inf], -inf, [0.0, 1.0]),
+    ("clamp lo tie", lambda ns, x, lo: ns.clamp(x, lo), [0.5, 0.5], 0.5, [1.0, 0.0]),
+    ("clamp hi tie", lambda ns, x, hi: ns.clamp(x, None, hi), [0.5, 0.5], 0.5, [1.0, 0.0]),
 ]
 
 
@@ -82,6 +104,10 @@ def same(a, b):
 def test_edge_points_match_pytorch(label, f, inputs, value, grads):
     xs = [mg.Value(x) for x in inputs]
     out = f(MG, *xs)
+    for x in xs:
+        # .grad starts at 0.0 and 0.0 + (−0.0) is 0.0; PyTorch's starts empty. From −0.0, .grad
+        # shows this pass's own gradient, signed zeros included, as PyTorch's .grad does.
+        x.grad = -0.0
     out.backward()
     assert same(out.data, value), f"{label}: value {out.data}, expected {value}"
     for i, (x, g) in enumerate(zip(xs, grads, strict=True)):

@@ -52,6 +52,8 @@ CASES = {
         lambda x, lo, hi: (float(lo < x < hi), float(x < lo), float(x > hi)),
         [(0.5, 0.0, 1.0), (-1.0, 0.0, 1.0), (2.0, 0.0, 1.0)],
     ),
+    "clamp_min": (max, lambda x, lo: (float(x >= lo), float(x < lo)), [(0.5, 0.0), (-1.0, 0.0)]),
+    "clamp_max": (min, lambda x, hi: (float(x <= hi), float(x > hi)), [(0.5, 1.0), (2.0, 1.0)]),
 }
 
 
