@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from minigrad.graph import Node
+from minigrad.numbers import data_of
 
 __all__ = ["check_backward", "check_forward"]
 
@@ -40,17 +41,12 @@ def _user_line() -> str:
     return f"{where}\n    {code}" if code else where
 
 
-def _number(x: Any) -> float:
-    """A gradient's number: a float, or a Value's data (no float(): that is for users)."""
-    return x if x.__class__ is float else float(getattr(x, "data", x))
-
-
 def _finite(x: Any) -> bool:
-    return math.isfinite(_number(x))
+    return math.isfinite(data_of(x))
 
 
 def _describe(xs: Sequence[Any]) -> str:
-    return ", ".join(repr(_number(x)) for x in xs)
+    return ", ".join(repr(data_of(x)) for x in xs)
 
 
 def check_forward(node: Node, inputs: Sequence[float]) -> None:
@@ -79,6 +75,6 @@ def check_backward(node: Node, grads: Sequence[Any]) -> None:
         where = _origins.get(node, "<unknown: the node was made outside detect_anomaly()>")
         numbers = [x if x.__class__ is float else x.data for x in inputs]
         raise FloatingPointError(
-            f"{node.op.name} backward returned {_number(g)} as the gradient of input {index}, "  # type: ignore[union-attr]
+            f"{node.op.name} backward returned {data_of(g)} as the gradient of input {index}, "  # type: ignore[union-attr]
             f"at inputs ({_describe(numbers)}).\nThe node was created at:\n  {where}"
         )

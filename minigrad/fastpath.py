@@ -140,7 +140,7 @@ def backward_floats(root: Node, seed: float) -> None:
                     _send(b, gb, leaves, waiting, consumers, ready)
             if node is not None:
                 continue
-        elif len(inputs) == 1:  # relu, exp, x ** 2 ...: the same, for one input
+        elif len(inputs) == 1:  # relu, exp, tanh ...: the same, for one input
             (a,) = inputs
             (ga,) = op.backward(m, g, node.data, a if a.__class__ is float else a.data)
             if check:

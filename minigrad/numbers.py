@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import numbers
 import sys
+from typing import Any
 
-__all__ = ["ACCEPTED", "as_float", "describe", "is_array"]
+__all__ = ["ACCEPTED", "as_float", "data_of", "describe", "is_array"]
 
 ACCEPTED = "a real number (int, float, bool, or a numpy real scalar or 0-d array)"
 
@@ -46,6 +47,16 @@ def is_array(x: object) -> bool:
     """True for a numpy array with at least one dimension (numpy broadcasts those itself)."""
     np = sys.modules.get("numpy")
     return np is not None and isinstance(x, np.ndarray) and x.ndim > 0
+
+
+def data_of(x: Any) -> float:
+    """The number of a float or of a Value (its ``.data``), for the engine's own reads.
+
+    A gradient or an input inside the engine is one or the other; unlike ``float(value)`` this
+    never warns (`minigrad.GradientLostWarning` is for users' code), and unlike `as_float` it
+    checks nothing: it is not for a user's input.
+    """
+    return x if x.__class__ is float else float(getattr(x, "data", x))
 
 
 def as_float(x: object, what: str = "value") -> float:

@@ -37,7 +37,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from minigrad.numbers import as_float
+from minigrad.numbers import as_float, data_of
 
 __all__ = ["FLOATS", "VALUES", "Namespace", "Op", "always_smooth"]
 
@@ -45,10 +45,6 @@ __all__ = ["FLOATS", "VALUES", "Namespace", "Op", "always_smooth"]
 def always_smooth(*xs: float) -> bool:
     """The default `Op.smooth`: the op is smooth everywhere."""
     return True
-
-
-def _float_of(x: Any) -> float:
-    return x if x.__class__ is float else float(x.data)
 
 
 class Namespace:
@@ -75,7 +71,7 @@ class Namespace:
 FLOATS = Namespace("floats", float)
 """``m`` on a plain backward: each op's forward on floats."""
 
-VALUES = Namespace("values", _float_of)
+VALUES = Namespace("values", data_of)
 """``m`` under ``create_graph``: each op itself, recording a node."""
 
 _RESERVED = frozenset({"data", "kind"})

@@ -10,7 +10,7 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from minigrad.numbers import as_float
+from minigrad.numbers import as_float, data_of
 from minigrad.value import Value
 
 __all__ = ["SGD", "Adam", "Optimizer"]
@@ -24,11 +24,6 @@ def _number(name: str, x: object, *, low: float = 0.0) -> float:
     if not number >= low:  # also rejects nan
         raise ValueError(f"Invalid {name}: {x!r} (must be >= {low})")
     return number
-
-
-def _grad(g: Any) -> float:
-    """A parameter's gradient as a float (a Value after ``backward(create_graph=True)``)."""
-    return g if g.__class__ is float else float(getattr(g, "data", g))
 
 
 def _flag(name: str, x: object) -> bool:
@@ -247,12 +242,12 @@ class SGD(Optimizer):
             # Plain descent, the seed's update: the common case, kept short.
             for p in self.params:
                 g = p.grad
-                p.data -= lr * (g if g.__class__ is float else _grad(g))
+                p.data -= lr * (g if g.__class__ is float else data_of(g))
             return
         dampening = group["dampening"]
         nesterov = group["nesterov"]
         for i, p in enumerate(self.params):
-            g = _grad(p.grad)
+            g = data_of(p.grad)
             if maximize:
                 g = -g
             if weight_decay:
@@ -382,7 +377,7 @@ class Adam(Optimizer):
         w2 = 1 - beta2
         state = self.state
         for i, p in enumerate(self.params):
-            g = _grad(p.grad)
+            g = data_of(p.grad)
             if maximize:
                 g = -g
             if weight_decay != 0:
