@@ -140,13 +140,17 @@ def _reverse(output: Any, seed: Any, nested: bool) -> dict[Any, Any]:
     return walk(output, seed, on_floats)
 
 
-def _forward(outputs: list[Any], tangents: dict[Any, Any], nested: bool) -> list[Any]:
-    """Forward mode: each output's tangent, from the inputs' `tangents` (node -> tangent).
+Linearization = list[tuple[Any, Sequence[Any]]]
+"""Each node the outputs depend on, parents first, with its local partials ∂node/∂input."""
 
-    Every node's tangent is the sum over its inputs of the local partial derivative times the
-    input's tangent. The partials come from the op's own backward formula run with g = 1 (for
-    a scalar op, its vector-Jacobian product with 1 is the row of partials): the registry's
-    one definition serves forward mode too. Nested, the partials and tangents are Values.
+
+def _linearize(outputs: list[Any], nested: bool) -> Linearization:
+    """The local partials of every node the outputs depend on, in topological order.
+
+    The partials come from the op's own backward formula run with g = 1 (for a scalar op, its
+    vector-Jacobian product with 1 is the row of partials): the registry's one definition
+    serves forward mode too. Nested, they are Values (recorded, so they can be differentiated).
+    Computed once, they serve every direction (`jacfwd` pushes one per argument).
     """
     one: Any = Value(1.0, requires_grad=False) if nested else 1.0
     order: list[Any] = []
@@ -158,11 +162,26 @@ def _forward(outputs: list[Any], tangents: dict[Any, Any], nested: bool) -> list
                     seen.add(node)
                     order.append(node)
     with modes.enable_grad():
-        for node in order:
-            if node.op is None or node in tangents:
+        return [
+            (node, on_values(node, one) if nested else on_floats(node, one))
+            for node in order
+            if node.op is not None
+        ]
+
+
+def _forward(
+    linearization: Linearization, outputs: list[Any], tangents: dict[Any, Any]
+) -> list[Any]:
+    """Forward mode: each output's tangent, from the inputs' `tangents` (node -> tangent).
+
+    Every node's tangent is the sum over its inputs of the local partial derivative times the
+    input's tangent (Values when the partials are).
+    """
+    with modes.enable_grad():
+        for node, partials in linearization:
+            if node in tangents:
                 continue
             tangent: Any = None
-            partials = on_values(node, one) if nested else on_floats(node, one)
             for x, partial in zip(node.inputs, partials, strict=True):
                 given = None if x.__class__ is float else tangents.get(x)
                 if given is None:
@@ -304,7 +323,7 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
         else:
             number = as_float(t.data if isinstance(t, Value) else t, f"jvp: tangent {i}")
             given[x] = Value(number, requires_grad=False) if nested else number
-    out_tangents = _forward(outputs, given, nested)
+    out_tangents = _forward(_linearize(outputs, nested), outputs, given)
     values = [_number(o, nested) for o in outputs]
     results = [_number(t, nested) for t in out_tangents]
     if single:
@@ -416,10 +435,12 @@ def jacfwd(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
     def jacobian_columns(*args: Any, **kwargs: Any) -> Any:
         positions = resolve_argnums(argnums, len(args), "jacfwd")
         inputs, outputs, single, nested = _record(f, args, kwargs, positions, "jacfwd", True)
+        linearization = _linearize(outputs, nested)
+        seed: Any = Value(1.0, requires_grad=False) if nested else 1.0
         columns = []
         for x in inputs:
-            seed: Any = Value(1.0, requires_grad=False) if nested else 1.0
-            columns.append([_number(t, nested) for t in _forward(outputs, {x: seed}, nested)])
+            tangents = _forward(linearization, outputs, {x: seed})
+            columns.append([_number(t, nested) for t in tangents])
         rows = [[column[i] for column in columns] for i in range(len(outputs))]
         return _shape(rows, single, isinstance(argnums, int))
 
