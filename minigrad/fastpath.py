@@ -73,7 +73,7 @@ def _send(
 def backward_floats(root: Node, seed: float) -> None:
     """``root.backward()``: add d(root)/d(v)·seed into ``v.grad`` for every v, on floats."""
     if root.op is None:
-        root.grad += seed
+        root.grad = seed if root.grad is None else root.grad + seed
         return
     leaves: dict[Node, Any] = {}  # this pass's gradient of each leaf reached
     waiting: dict[Node, list[Any]] = {}  # nodes used more than once: [sum, parts received]
@@ -174,4 +174,6 @@ def backward_floats(root: Node, seed: float) -> None:
             consumers = release_stuck(root, waiting, consumers, ready)
         node, g = ready.pop()
     for leaf, total in leaves.items():
-        leaf.grad += total
+        # A leaf's .grad is None until a backward pass reaches it (or after zero_grad()).
+        g = leaf.grad
+        leaf.grad = total if g is None else g + total

@@ -8,7 +8,7 @@ order (so that nothing imports in a circle) see a node as a `Node`.
 A node's fields:
 
 * ``data``: its number (a float);
-* ``grad``: the gradient backward passes add into it (0.0 before the first);
+* ``grad``: the gradient backward passes add into it (None on a leaf before the first);
 * ``requires_grad``: whether gradients flow to it;
 * ``op``: the `minigrad.op.Op` that computed it, or None for a leaf (made by the user);
 * ``inputs``: the op's inputs, in order. An input that needs no gradient (a plain number, or a

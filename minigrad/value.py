@@ -91,7 +91,11 @@ class Value(Node):
 
     Attributes:
         data: The number (a float; writable, e.g. by an optimizer).
-        grad: The sum of the gradients that backward passes sent here; 0.0 before the first.
+        grad: The sum of the gradients that backward passes sent here. On a leaf (a Value
+            made by the constructor, e.g. a Parameter) it is None until the first backward
+            pass reaches it, and again after ``zero_grad()``, as in PyTorch: so an optimizer
+            can tell "no gradient" from a gradient of 0.0. A Value computed from others
+            starts at 0.0.
             A Value after ``backward(create_graph=True)``.
         requires_grad: Whether gradients flow to this Value.
         op: The `minigrad.Op` that computed this Value; None for a leaf.
@@ -116,7 +120,7 @@ class Value(Node):
         if requires_grad is not True and requires_grad is not False:
             raise TypeError(f"requires_grad must be a bool; got {describe(requires_grad)}")
         self.data = as_float(data, f"{type(self).__name__}() data")
-        self.grad = 0.0
+        self.grad = None
         self.requires_grad = requires_grad
         self.op = None
         self.inputs = ()
@@ -267,11 +271,11 @@ class Value(Node):
                     # t·t is 2·t): kept, it would be a reference cycle. So inner nodes get the
                     # number, as a Value that records nothing; leaves get the graph.
                     total = Value(total if total.__class__ is float else total.data, False)
-                node.grad = node.grad + total
+                node.grad = total if node.grad is None else node.grad + total
         elif hooks.table:  # some Value has a hook: the reference walk runs them, the fast path not
             seed = grad if grad.__class__ is float else as_float(grad, "grad")
             for node, total in walk(self, seed, on_floats).items():
-                node.grad += total
+                node.grad = total if node.grad is None else node.grad + total
         else:
             backward_floats(self, grad if grad.__class__ is float else as_float(grad, "grad"))
 

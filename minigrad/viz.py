@@ -51,7 +51,9 @@ class _Node:
 
 
 def _number(x: Any) -> str:
-    """A short form of a number (a float, or a Value after create_graph)."""
+    """A short form of a number (a float, or a Value after create_graph; None: no gradient)."""
+    if x is None:
+        return "None"
     if isinstance(x, Value):
         x = x.data
     return "0" if x == 0 else f"{float(x):.4g}"  # no "-0": it reads as a typo

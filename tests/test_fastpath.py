@@ -82,7 +82,10 @@ def test_backward_twice_adds_the_same_amounts_again(graph):
     first = [x.grad for x in leaves]
     out.backward()
     for x, g in zip(leaves, first, strict=True):
-        assert bits(x.grad) == bits(g + g)
+        if g is None:  # not reached (needs no grad): still no gradient
+            assert x.grad is None
+        else:
+            assert bits(x.grad) == bits(g + g)
 
 
 @pytest.mark.parametrize("rule", [ADD, MUL, SUB], ids=lambda r: r.name)

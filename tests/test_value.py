@@ -97,9 +97,9 @@ def test_functions_accept_plain_numbers_and_return_values():
 
 def test_repr_item_float_format():
     v = mg.Value(2.0)
-    assert repr(v) == "Value(data=2.0, grad=0.0)"
-    assert repr(mg.Parameter(-2.0, name="a")) == "Parameter(name='a', data=-2.0, grad=0.0)"
-    assert repr(mg.Parameter(1.0)) == "Parameter(data=1.0, grad=0.0)"
+    assert repr(v) == "Value(data=2.0, grad=None)"  # no gradient yet, as PyTorch
+    assert repr(mg.Parameter(-2.0, name="a")) == "Parameter(name='a', data=-2.0, grad=None)"
+    assert repr(mg.Parameter(1.0)) == "Parameter(data=1.0, grad=None)"
     assert v.item() == 2.0
     with pytest.warns(mg.GradientLostWarning):
         assert float(v) == 2.0
@@ -165,7 +165,7 @@ def test_constants_and_non_grad_inputs_get_no_gradient():
     c = mg.Value(5.0, requires_grad=False)
     x = mg.Value(2.0)
     (x * c + 3).backward()
-    assert x.grad == 5.0 and c.grad == 0.0
+    assert x.grad == 5.0 and c.grad is None
 
 
 def test_a_chain_of_a_million_nodes():

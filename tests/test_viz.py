@@ -50,9 +50,13 @@ def test_dot_shows_each_value_with_op_data_and_grad() -> None:
     assert '[label="0.5", shape=box, style="dashed"' in dot
 
 
-def test_dot_before_backward_shows_zero_gradients() -> None:
+def test_dot_before_backward_shows_no_gradient_on_leaves_and_zero_inside() -> None:
     loss, _, _, _ = line_fit_sample()
-    assert all("grad 0" in line for line in node_lines(mg.to_dot(loss)) if "data" in line)
+    lines = node_lines(mg.to_dot(loss))
+    leaves = [line for line in lines if line.lstrip().startswith(("n0 ", "n2 "))]
+    inner = [line for line in lines if "data" in line and line not in leaves]
+    assert len(leaves) == 2 and all("grad None" in line for line in leaves)  # a and b
+    assert inner and all("grad 0" in line for line in inner)
 
 
 def test_dot_escapes_names() -> None:
