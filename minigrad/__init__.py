@@ -38,7 +38,7 @@ from minigrad.ops import SIN as sin
 from minigrad.ops import SQRT as sqrt
 from minigrad.ops import TANH as tanh
 from minigrad.ops import clamp
-from minigrad.optim import SGD, Adam, Optimizer
+from minigrad.optim import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 from minigrad.transforms import (
     grad,
     hessian,
@@ -57,7 +57,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "SGD",
+    "Adagrad",
     "Adam",
+    "AdamW",
     "Function",
     "FunctionCtx",
     "GradcheckError",
@@ -65,6 +67,7 @@ __all__ = [
     "Op",
     "Optimizer",
     "Parameter",
+    "RMSprop",
     "TracingError",
     "Value",
     "__version__",

@@ -175,9 +175,9 @@ class Module:
         return [p for _, p in self.named_parameters()]
 
     def zero_grad(self) -> None:
-        """Set every parameter's ``.grad`` to 0.0 (as ``optimizer.zero_grad()`` does)."""
+        """Set every parameter's ``.grad`` to None: no gradient yet (as ``opt.zero_grad()``)."""
         for p in self.parameters():
-            p.grad = 0.0
+            p.grad = None
 
     def state_dict(self) -> dict[str, float]:
         """Return ``{name: number}`` for every parameter, in the order of `named_parameters`.

@@ -107,6 +107,7 @@ def test_default_options_are_pytorchs() -> None:
         "betas": (0.9, 0.999),
         "eps": 1e-8,
         "weight_decay": 0.0,
+        "amsgrad": False,
         "maximize": False,
     }
 
@@ -135,6 +136,7 @@ def test_a_parameter_without_gradient_stays_put_and_eps_zero_gives_nan_not_an_er
     opt.step()
     assert p.data == 2.0
     q = mg.Parameter(2.0)
+    q.grad = 0.0
     mg.Adam([q], lr=0.1, eps=0.0).step()  # 0/0, as in torch: nan, no ZeroDivisionError
     assert math.isnan(q.data)
 
@@ -229,14 +231,19 @@ def _stepped() -> mg.Adam:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda s: s["state"][0].pop("exp_avg_sq"), "must hold all of"),
+        (lambda s: s["state"][0].pop("exp_avg_sq"), "must hold exactly"),
         (lambda s: s["state"][0].update(step=1.5), "step must be a whole number"),
         (lambda s: s["state"][0].update(step=-1.0), "step must be a whole number"),
         (lambda s: s["state"][0].update(exp_avg="0.1"), "exp_avg must be a number"),
-        (lambda s: s["state"][0].update(momentum_buffer=0.1), "must hold only"),
+        (lambda s: s["state"][0].update(momentum_buffer=0.1), "must hold exactly"),
         (lambda s: s["param_groups"][0].update(betas=(0.9, 1.0)), "Invalid beta parameter"),
-        (lambda s: s["param_groups"][0].update(params=[0, 1]), "for 2 parameters"),
-        (lambda s: s["param_groups"][0].pop("eps"), "group keys"),
+        (lambda s: s["param_groups"][0].update(params=[0, 1]), "is for 2 parameters"),
+        (lambda s: s["param_groups"][0].pop("eps"), r"lacks \['eps'\]"),
+        (lambda s: s["state"][0].update(exp_avg_sq=-1e-3), "cannot be negative"),
+        (lambda s: s["state"][0].update(step=10**400), "step"),
+        (lambda s: s["state"].update({"0.0": s["state"][0]}), "not a parameter index"),
+        (lambda s: s["state"].update({1: s["state"][0]}), "not a parameter index"),
+        (lambda s: s.update(param_groups=[]), "list of 1 group"),
     ],
 )
 def test_load_state_dict_rejects_bad_states_and_changes_nothing(

@@ -6,6 +6,7 @@ import json
 import pytest
 
 import minigrad as mg
+from minigrad.rounding import fma
 
 
 def loss_of(p, q):
@@ -20,7 +21,10 @@ def objective(maximize):
 
 def hand_sgd(start, steps, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
              maximize=False):  # fmt: skip
-    """PyTorch's SGD, written out from its documentation, gradients from mg.grad."""
+    """PyTorch's SGD, written out from its source, gradients from mg.grad.
+
+    Every ``x.add(y, alpha=a)`` of torch's single-tensor SGD is one rounding: fma(a, y, x).
+    """
     grad = mg.grad(objective(maximize), argnums=(0, 1))
     params = list(start)
     bufs = [None, None]
@@ -30,11 +34,11 @@ def hand_sgd(start, steps, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, ne
         for i in range(2):
             g = -grads[i] if maximize else grads[i]
             if weight_decay:
-                g = g + weight_decay * params[i]
-            if momentum:
-                bufs[i] = g if bufs[i] is None else momentum * bufs[i] + (1 - dampening) * g
-                g = g + momentum * bufs[i] if nesterov else bufs[i]
-            params[i] = params[i] - lr * g
+                g = fma(weight_decay, params[i], g)  # grad.add(param, alpha=weight_decay)
+            if momentum:  # buf.mul_(momentum).add_(grad, alpha=1 - dampening)
+                bufs[i] = g if bufs[i] is None else fma(1 - dampening, g, bufs[i] * momentum)
+                g = fma(momentum, bufs[i], g) if nesterov else bufs[i]
+            params[i] = fma(-lr, g, params[i])  # param.add_(grad, alpha=-lr)
         history.append(tuple(params))
     return history
 
@@ -93,7 +97,11 @@ def test_zero_grad_resets_and_step_reads_value_grads():
     opt.step()
     assert x.data == 2.0 - 0.5 * 4.0 and isinstance(x.data, float)
     opt.zero_grad()
-    assert x.grad == 0.0
+    assert x.grad is None  # as PyTorch's set_to_none
+    opt.step()  # no gradient: no change
+    assert x.data == 0.0
+    opt.zero_grad(set_to_none=False)
+    assert x.grad is None  # nothing to zero
 
 
 def test_param_groups_lr_can_be_changed_like_pytorch():
@@ -135,7 +143,9 @@ def test_wrongly_typed_hyper_parameters_raise_type_error(kwargs, message):
     [
         ([], ValueError, "empty parameter list"),
         (iter([]), ValueError, "empty parameter list"),
-        ([1.0], ValueError, "parameter 0 is float 1.0"),
+        ([1.0], TypeError, "parameter 0 is float 1.0, not a Value"),
+        ({mg.Parameter(1.0)}, TypeError, "not a set"),
+        ([mg.Parameter(1.0) * 2], ValueError, "computed from other Values"),
         ([mg.Parameter(1.0), mg.Value(1.0, requires_grad=False)], ValueError,
          "parameter 1 is a Value that does not require grad"),
         (mg.Parameter(1.0), TypeError, "iterable of Values"),
@@ -156,7 +166,7 @@ def test_duplicate_parameters_are_rejected():
 def test_accepts_a_generator_of_parameters():
     ps = [mg.Parameter(1.0), mg.Parameter(2.0)]
     opt = mg.SGD((p for p in ps), lr=0.1)
-    assert opt.params == ps
+    assert opt.param_groups[0]["params"] == ps
 
 
 @pytest.mark.parametrize("options", OPTIONS[:6], ids=str)
