@@ -11,7 +11,7 @@ Every function on Values (``mg.exp``, ``mg.maximum``, ...) is an op of the regis
 `minigrad.ops`; its derivative is in the docs' derivative table.
 """
 
-from minigrad import nn
+from minigrad import lr_scheduler, nn
 from minigrad.compiler import TracingError, compile
 from minigrad.function import Function, FunctionCtx
 from minigrad.gradcheck import GradcheckError, gradcheck
@@ -90,6 +90,7 @@ __all__ = [
     "jvp",
     "l1_loss",
     "log",
+    "lr_scheduler",
     "maximum",
     "minimum",
     "mse_loss",
