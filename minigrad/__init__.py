@@ -12,6 +12,7 @@ Every function on Values (``mg.exp``, ``mg.maximum``, ...) is an op of the regis
 """
 
 from minigrad import lr_scheduler, nn
+from minigrad.clip import clip_grad_norm_, clip_grad_value_
 from minigrad.compiler import TracingError, compile
 from minigrad.function import Function, FunctionCtx
 from minigrad.gradcheck import GradcheckError, gradcheck
@@ -71,6 +72,8 @@ __all__ = [
     "abs",
     "atan",
     "clamp",
+    "clip_grad_norm_",
+    "clip_grad_value_",
     "compile",
     "cos",
     "detect_anomaly",
