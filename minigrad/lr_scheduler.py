@@ -75,10 +75,10 @@ def _integer(name: str, x: object, low: int) -> int:
 
 
 def _real(name: str, x: object, low: float = -math.inf, high: float = math.inf) -> float:
-    """A real-number argument in [low, high] (nan is rejected)."""
+    """A finite real-number argument in [low, high]."""
     number = as_float(x, name)
-    if not low <= number <= high:
-        raise ValueError(f"{name} must be a number in [{low}, {high}]; got {x!r}")
+    if not (low <= number <= high and math.isfinite(number)):
+        raise ValueError(f"{name} must be a finite number in [{low}, {high}]; got {x!r}")
     return number
 
 
