@@ -294,6 +294,12 @@ def test_plateau_eps_skips_a_tiny_reduction_and_min_lr_is_a_floor() -> None:
     scheduler.step(1.0)
     scheduler.step(2.0)
     assert scheduler.get_last_lr() == [1e-8, 0.5, 0.08]
+    # A reduction of exactly eps is skipped too (lr − new > eps is needed).
+    tie = StubOptimizer([1.0])
+    at_eps = lr_scheduler.ReduceLROnPlateau(tie, patience=0, factor=0.5, eps=0.5)
+    at_eps.step(1.0)
+    at_eps.step(2.0)
+    assert at_eps.get_last_lr() == [1.0]
 
 
 def test_plateau_with_a_group_added_later() -> None:
