@@ -11,7 +11,8 @@ Every function on Values (``mg.exp``, ``mg.maximum``, ...) is an op of the regis
 `minigrad.ops`; its derivative is in the docs' derivative table.
 """
 
-from minigrad import nn
+from minigrad import lr_scheduler, nn
+from minigrad.clip import clip_grad_norm_, clip_grad_value_
 from minigrad.compiler import TracingError, compile
 from minigrad.function import Function, FunctionCtx
 from minigrad.gradcheck import GradcheckError, gradcheck
@@ -74,6 +75,8 @@ __all__ = [
     "abs",
     "atan",
     "clamp",
+    "clip_grad_norm_",
+    "clip_grad_value_",
     "compile",
     "cos",
     "detect_anomaly",
@@ -93,6 +96,7 @@ __all__ = [
     "jvp",
     "l1_loss",
     "log",
+    "lr_scheduler",
     "maximum",
     "minimum",
     "mse_loss",
