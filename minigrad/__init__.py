@@ -15,7 +15,18 @@ from minigrad import nn
 from minigrad.compiler import TracingError, compile
 from minigrad.function import Function, FunctionCtx
 from minigrad.gradcheck import GradcheckError, gradcheck
-from minigrad.losses import huber_loss, l1_loss, mse_loss
+from minigrad.losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    huber_loss,
+    l1_loss,
+    log_softmax,
+    mse_loss,
+    nll_loss,
+    smooth_l1_loss,
+    softmax,
+)
 from minigrad.modes import (
     detect_anomaly,
     enable_grad,
@@ -70,9 +81,12 @@ __all__ = [
     "__version__",
     "abs",
     "atan",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
     "clamp",
     "compile",
     "cos",
+    "cross_entropy",
     "detect_anomaly",
     "draw_graph",
     "enable_grad",
@@ -90,15 +104,19 @@ __all__ = [
     "jvp",
     "l1_loss",
     "log",
+    "log_softmax",
     "maximum",
     "minimum",
     "mse_loss",
+    "nll_loss",
     "nn",
     "no_grad",
     "relu",
     "sigmoid",
     "sign",
     "sin",
+    "smooth_l1_loss",
+    "softmax",
     "sqrt",
     "tanh",
     "to_dot",
