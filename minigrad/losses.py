@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import operator
+import struct
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Any, Literal, SupportsIndex
@@ -150,8 +151,9 @@ def l1_loss(pred: Any, target: Any, reduction: Reduction = "mean") -> Value:
 LANES = 4
 """float64 numbers in one of PyTorch's SIMD vectors (``Vectorized<double>::size()`` on AVX2)."""
 
-EPSILON = 1e-12
-"""The floor of x·(1 − x) in the gradient of `binary_cross_entropy`, as PyTorch's."""
+EPSILON = struct.unpack("f", struct.pack("f", 1e-12))[0]
+"""The floor of x·(1 − x) in the gradient of `binary_cross_entropy`: PyTorch's 1e-12, which it
+stores as a float32 (9.99999996e-13), so that the gradient at p = 0 or 1 is ∓1.000000004e12."""
 
 # The registry's forwards on floats, IEEE 754 as PyTorch: 1/0 = inf, 0/0 = nan, exp(1000) = inf,
 # log 0 = −inf (where Python's operators and math functions raise).
@@ -590,7 +592,7 @@ class _Classes:
         """``nll_loss`` of log-probabilities (its CPU kernel's cascade of partial sums)."""
         assert self.indices is not None
         ignore, weight = self.ignore_index, self.weight
-        if not self.batched or self.reduction == "none":  # one row: -lp[t]·w
+        if self.reduction == "none":  # one row: -lp[t]·w (one sample: the batch path, as torch)
             t = self.indices[0]
             if t == ignore:
                 value, total_weight = 0.0, 0.0
@@ -628,8 +630,6 @@ class _Classes:
         kept = [t for t in self.indices if t != self.ignore_index]
         if self.weight is None:
             return float(len(kept))
-        if not self.batched:
-            return self.weight[kept[0]] if kept else 0.0
         return _cascade_weight(self.indices, self.ignore_index, self.weight)
 
     def smooth_value(self, lp: list[list[float]]) -> float:

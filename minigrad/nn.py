@@ -63,8 +63,7 @@ def _activation(activation: object) -> tuple[str, Callable[[Value], Value] | Non
             )
         return ("identity" if activation == "linear" else activation), ACTIVATIONS[activation]
     if callable(activation):
-        name = getattr(activation, "__name__", None) or type(activation).__name__
-        return name, activation
+        return _kind(activation), activation
     raise TypeError(
         f"activation must be a name ({', '.join(repr(name) for name in ACTIVATIONS)}) or a "
         f"function of a Value; got {type(activation).__name__} {activation!r}"
@@ -359,14 +358,17 @@ class Neuron(Module):
         return act if self._function is None else self._function(act)
 
     def __repr__(self) -> str:
-        return f"{_kind(self.activation)}Neuron(nin={self.nin})"
+        if isinstance(self.activation, str):
+            return f"{_kind(self.activation)}Neuron(nin={self.nin})"
+        return f"Neuron(nin={self.nin}, activation={_kind(self.activation)})"
 
 
 def _kind(activation: Activation) -> str:
     """How a repr names an activation: ReLU, Tanh, Sigmoid, Linear, or the function's name."""
     if isinstance(activation, str):
         return _ACTIVATION_TITLES.get(activation, "Linear")
-    return getattr(activation, "__name__", None) or type(activation).__name__
+    name = getattr(activation, "__name__", None) or getattr(activation, "name", None)
+    return name if isinstance(name, str) else type(activation).__name__
 
 
 class Layer(Module):
