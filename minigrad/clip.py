@@ -17,26 +17,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from fractions import Fraction
 
 from minigrad.numbers import as_float, data_of, describe
+from minigrad.rounding import LANES, fma
 from minigrad.value import Value
 
 __all__ = [
     "GRAIN_SIZE",
-    "LANES",
     "clip_grad_norm_",
     "clip_grad_value_",
     "clip_grads_with_norm_",
     "get_total_norm",
     "vector_norm",
 ]
-
-#: The number of float64 lanes PyTorch's vectorised 2-norm adds in parallel: 4 with AVX2 (the
-#: CPU capability of torch 2.13's x86 wheels on a CPU without AVX-512, and of this module's
-#: reference data). Where PyTorch runs its AVX-512 kernels the lanes are 8, and a 2-norm of 8
-#: or more gradients may differ from this module's by an ulp or so.
-LANES = 4
 
 #: The number of elements below which PyTorch's CPU reductions run on one thread
 #: (``at::internal::GRAIN_SIZE``).
@@ -45,15 +38,7 @@ GRAIN_SIZE = 32768
 
 def _add_square(acc: float, x: float) -> float:
     """acc + x², rounded once (a fused multiply-add, as PyTorch's compiled scalar loop)."""
-    fma = getattr(math, "fma", None)  # Python 3.13+
-    if fma is not None:
-        return float(fma(x, x, acc))
-    if math.isfinite(acc) and math.isfinite(x):
-        try:
-            return float(Fraction(x) * Fraction(x) + Fraction(acc))  # exact, then rounded once
-        except OverflowError:
-            return math.inf
-    return acc + x * x  # inf or nan: the same as a fused operation
+    return fma(x, x, acc)
 
 
 def _pow(x: float, p: float) -> float:

@@ -1,10 +1,12 @@
 """Neural networks from Values: `Module`, `Neuron`, `Layer`, `MLP`, and saving them as JSON.
 
-The shapes are micrograd's: a `Neuron` computes relu(w·x + b) (or just w·x + b), a `Layer`
-is a list of neurons that share their inputs, an `MLP` is a list of layers with ReLU hidden
-layers and a linear last layer. Every weight is an `mg.Parameter` named by its place in the
-network (``"layers.0.neurons.3.w.1"``), so ``model.parameters()`` goes straight into an
-optimizer and a drawing or an error message says which weight it is.
+The shapes are micrograd's: a `Neuron` computes act(w·x + b), a `Layer` is a list of neurons
+that share their inputs, an `MLP` is a list of layers, by default ReLU hidden layers and a
+linear last layer. The activation act is one of `ACTIVATIONS` (``"relu"``, ``"tanh"``,
+``"sigmoid"``, ``"identity"``/``"linear"``) or any function of a Value, per neuron, layer or
+network (``MLP(2, [16, 16, 1], activation="tanh")``). Every weight is an `mg.Parameter`
+named by its place in the network (``"layers.0.neurons.3.w.1"``), so ``model.parameters()``
+goes straight into an optimizer and a drawing or an error message says which weight it is.
 
 Initialisation: weights are drawn from uniform(−1, 1) as in micrograd, biases start at 0. The
 numbers come from a `random.Random`: the one you pass as ``rng=`` (or a seed), else this
@@ -26,14 +28,47 @@ from __future__ import annotations
 
 import os
 import random
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from minigrad.numbers import as_float
+from minigrad.ops import RELU, SIGMOID, TANH
 from minigrad.value import Parameter, Value
 
-__all__ = ["MLP", "Layer", "Module", "Neuron", "load", "manual_seed", "save"]
+__all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron", "load", "manual_seed", "save"]
+
+Activation = str | Callable[[Value], Value]
+"""An activation: a name of `ACTIVATIONS` or a function from a Value to a Value."""
+
+ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
+    "relu": RELU,
+    "tanh": TANH,
+    "sigmoid": SIGMOID,
+    "identity": None,
+    "linear": None,
+}
+"""The activations a neuron takes by name (None: the identity, no node recorded)."""
+
+_ACTIVATION_TITLES = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid"}
+
+
+def _activation(activation: object) -> tuple[str, Callable[[Value], Value] | None]:
+    """The canonical name and the function of an activation; clear errors for anything else."""
+    if isinstance(activation, str):
+        if activation not in ACTIVATIONS:
+            raise ValueError(
+                f"unknown activation {activation!r}; the names are "
+                f"{', '.join(repr(name) for name in ACTIVATIONS)}, or pass a function of a Value"
+            )
+        return ("identity" if activation == "linear" else activation), ACTIVATIONS[activation]
+    if callable(activation):
+        return _kind(activation), activation
+    raise TypeError(
+        f"activation must be a name ({', '.join(repr(name) for name in ACTIVATIONS)}) or a "
+        f"function of a Value; got {type(activation).__name__} {activation!r}"
+    )
+
 
 _default_rng = random.Random(0)
 
@@ -251,19 +286,30 @@ def _shorten(names: list[str], limit: int = 6) -> str:
 
 
 class Neuron(Module):
-    """One neuron: relu(w·x + b), or the linear w·x + b when ``nonlin=False``.
+    """One neuron: act(w·x + b), with act ReLU by default.
 
-    With inputs x₁…xₙ: out = relu(b + w₁x₁ + … + wₙxₙ), where relu(z) = max(z, 0).
+    With inputs x₁…xₙ: out = act(b + w₁x₁ + … + wₙxₙ), where act is relu (max(z, 0)), tanh,
+    sigmoid (1 / (1 + e⁻ᶻ)), the identity, or a function you give.
 
     Args:
         nin: The number of inputs n (≥ 1).
-        nonlin: Apply the ReLU (hidden layers); False for a linear output.
+        nonlin: micrograd's switch, kept: True is ``activation="relu"``, False is
+            ``activation="identity"``. Give `activation` instead to choose another.
+        activation: ``"relu"``, ``"tanh"``, ``"sigmoid"``, ``"identity"`` (or ``"linear"``), or
+            any function from a Value to a Value (``mg.sin``, a lambda). Overrides `nonlin`.
         rng: Where the weights come from: a `random.Random`, an int seed, or None for the
             module's default generator (see `manual_seed`). Each wᵢ ~ uniform(−1, 1); b = 0.
 
     Attributes:
         w: The weights, Parameters named ``"w.0"``, ``"w.1"``, ...
         b: The bias, a Parameter named ``"b"``.
+        activation: The activation's name (``"relu"``, ..., ``"identity"``) or your function.
+        nonlin: Whether an activation is applied (False for the identity).
+
+    Raises:
+        ValueError: An unknown activation name (the message lists the names), or
+            ``nonlin=False`` with an activation other than the identity.
+        TypeError: `activation` is neither a str nor callable, or `nonlin` is not a bool.
 
     Example:
         >>> import minigrad as mg
@@ -271,29 +317,58 @@ class Neuron(Module):
         >>> n.load_state_dict({"w.0": 1.0, "w.1": -1.0, "b": 0.5})
         >>> n([3.0, 5.0]).item()
         -1.5
+        >>> t = mg.nn.Neuron(2, activation="tanh")
+        >>> t.load_state_dict({"w.0": 1.0, "w.1": -1.0, "b": 0.5})
+        >>> round(t([3.0, 5.0]).item(), 6)  # tanh(−1.5)
+        -0.905148
     """
 
     def __init__(
-        self, nin: int, nonlin: bool = True, *, rng: random.Random | int | None = None
+        self,
+        nin: int,
+        nonlin: bool = True,
+        *,
+        activation: Activation | None = None,
+        rng: random.Random | int | None = None,
     ) -> None:
         self.nin = _size("nin", nin)
         if not isinstance(nonlin, bool):
             raise TypeError(f"nonlin must be a bool; got {type(nonlin).__name__} {nonlin!r}")
+        if activation is None:
+            activation = "relu" if nonlin else "identity"
+        name, function = _activation(activation)
+        if not nonlin and name != "identity":
+            raise ValueError(
+                f"nonlin=False means no activation, but activation={activation!r} was given; "
+                "give activation alone"
+            )
         generator = _generator(rng)
         self.w = [Parameter(generator.uniform(-1.0, 1.0), name=f"w.{i}") for i in range(nin)]
         self.b = Parameter(0.0, name="b")
-        self.nonlin = nonlin
+        self.activation: Activation = name if isinstance(activation, str) else activation
+        self.nonlin = function is not None
+        self._function = function
 
     def forward(self, x: Any) -> Value:
-        """relu(b + Σ wᵢxᵢ) for a list of `nin` inputs (or one Value/number when nin = 1)."""
+        """act(b + Σ wᵢxᵢ) for a list of `nin` inputs (or one Value/number when nin = 1)."""
         xs = _inputs(repr(self), x, self.nin)
         act: Value = self.b
         for wi, xi in zip(self.w, xs, strict=True):
             act = act + wi * xi
-        return act.relu() if self.nonlin else act
+        return act if self._function is None else self._function(act)
 
     def __repr__(self) -> str:
-        return f"{'ReLU' if self.nonlin else 'Linear'}Neuron(nin={self.nin})"
+        if isinstance(self.activation, str):
+            return f"{_kind(self.activation)}Neuron(nin={self.nin})"
+        return f"Neuron(nin={self.nin}, activation={_kind(self.activation)})"
+
+
+def _kind(activation: Activation) -> str:
+    """How a repr names an activation: ReLU, Tanh, Sigmoid, Linear, or the function's name."""
+    if isinstance(activation, str):
+        return _ACTIVATION_TITLES.get(activation, "Linear")
+    name = getattr(activation, "__name__", None) or getattr(activation, "name", None)
+    return name if isinstance(name, str) else type(activation).__name__
 
 
 class Layer(Module):
@@ -302,7 +377,7 @@ class Layer(Module):
     Args:
         nin: The number of inputs.
         nout: The number of neurons, hence of outputs.
-        **kwargs: Passed to each `Neuron` (``nonlin``, ``rng``).
+        **kwargs: Passed to each `Neuron` (``activation``, ``nonlin``, ``rng``).
 
     Attributes:
         neurons: The neurons, in output order.
@@ -332,12 +407,11 @@ class Layer(Module):
         return out[0] if len(out) == 1 else out
 
     def __repr__(self) -> str:
-        kind = "ReLU" if self.neurons[0].nonlin else "Linear"
-        return f"Layer(nin={self.nin}, nout={self.nout}, {kind})"
+        return f"Layer(nin={self.nin}, nout={self.nout}, {_kind(self.neurons[0].activation)})"
 
 
 class MLP(Module):
-    """A multi-layer perceptron: ReLU hidden layers, then a linear output layer.
+    """A multi-layer perceptron: by default ReLU hidden layers, then a linear output layer.
 
     ``MLP(2, [16, 16, 1])`` maps 2 inputs through two hidden layers of 16 ReLU neurons to
     one linear output (micrograd's two-moons classifier). A network whose last layer has one
@@ -346,7 +420,13 @@ class MLP(Module):
     Args:
         nin: The number of inputs.
         nouts: The sizes of the layers, the last being the number of outputs.
+        activation: The hidden layers' activation (the last layer stays linear): a name of
+            `ACTIVATIONS` or a function of a Value. Or a list with one per layer, the last
+            included (``["tanh", "tanh", "sigmoid"]``).
         rng: Where the weights come from (see `Neuron`); one generator serves all layers.
+
+    Raises:
+        ValueError: A per-layer list whose length is not ``len(nouts)``, or an unknown name.
 
     Attributes:
         layers: The layers, input side first.
@@ -358,10 +438,17 @@ class MLP(Module):
         MLP(nin=2, nouts=[16, 1, 1])
         >>> type(model([0.5, -1.0])).__name__
         'Value'
+        >>> mg.nn.MLP(2, [8, 1], activation=["tanh", "sigmoid"])
+        MLP(nin=2, nouts=[8, 1], activation=['tanh', 'sigmoid'])
     """
 
     def __init__(
-        self, nin: int, nouts: list[int], *, rng: random.Random | int | None = None
+        self,
+        nin: int,
+        nouts: list[int],
+        *,
+        activation: Activation | Sequence[Activation] = "relu",
+        rng: random.Random | int | None = None,
     ) -> None:
         self.nin = _size("nin", nin)
         if isinstance(nouts, int | str) or not hasattr(nouts, "__iter__"):
@@ -369,11 +456,25 @@ class MLP(Module):
         sizes = [_size("each layer size in nouts", n) for n in nouts]
         if not sizes:
             raise ValueError("nouts must list at least one layer size, e.g. [1]")
+        if isinstance(activation, str) or callable(activation):
+            per_layer: list[Activation] = [activation] * (len(sizes) - 1) + ["identity"]
+            self._activation_spec: object = activation
+        elif isinstance(activation, Sequence):
+            per_layer = list(activation)
+            if len(per_layer) != len(sizes):
+                raise ValueError(
+                    f"activation lists one activation per layer: {len(sizes)} for nouts="
+                    f"{sizes}; got {len(per_layer)}"
+                )
+            self._activation_spec = per_layer
+        else:
+            _activation(activation)  # raises the TypeError that names what is accepted
+            raise AssertionError  # pragma: no cover
         generator = _generator(rng)
         dims = [nin, *sizes]
-        last = len(sizes) - 1
         self.layers = [
-            Layer(dims[i], dims[i + 1], nonlin=i != last, rng=generator) for i in range(len(sizes))
+            Layer(dims[i], dims[i + 1], activation=per_layer[i], rng=generator)
+            for i in range(len(sizes))
         ]
         for name, p in self.named_parameters():
             p.name = name
@@ -386,7 +487,16 @@ class MLP(Module):
         return out  # type: ignore[no-any-return]  # a Value or a list of Values, as documented
 
     def __repr__(self) -> str:
-        return f"MLP(nin={self.nin}, nouts={[layer.nout for layer in self.layers]})"
+        nouts = [layer.nout for layer in self.layers]
+        spec = self._activation_spec
+        if spec == "relu":
+            return f"MLP(nin={self.nin}, nouts={nouts})"
+        shown: object
+        if isinstance(spec, list):
+            shown = [a if isinstance(a, str) else _kind(a) for a in spec]
+        else:
+            shown = spec if isinstance(spec, str) else _kind(spec)  # type: ignore[arg-type]
+        return f"MLP(nin={self.nin}, nouts={nouts}, activation={shown!r})"
 
 
 # --- files ------------------------------------------------------------------------------------

@@ -422,7 +422,7 @@ class Parameter(Value):
     Example:
         >>> import minigrad as mg
         >>> mg.Parameter(-2.0, name="a")
-        Parameter(name='a', data=-2.0, grad=0.0)
+        Parameter(name='a', data=-2.0, grad=None)
     """
 
     __slots__ = ("name",)
