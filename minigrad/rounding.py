@@ -20,14 +20,26 @@ from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Any
 
-__all__ = ["LANES", "ceil_log2", "fma", "lane_sum", "torch_sum"]
+__all__ = [
+    "BIG",
+    "LANES",
+    "NATIVE_FMA",
+    "SPLIT",
+    "TINY",
+    "ceil_log2",
+    "fma",
+    "lane_sum",
+    "torch_sum",
+]
 
-_SPLIT = 134217729.0  # 2**27 + 1: Veltkamp's constant for 53-bit floats
-# Dekker's product is exact when nothing overflows or underflows on the way: |a|, |b| and
-# |a·b| below 2**995 (so SPLIT·a is finite and the sum below stays finite) and |a·b| above
-# 2**-960 (so the product's lowest bit, near 2**-1065, is a float's). `_fma_exact` does the rest.
-_BIG = 2.0**995
-_TINY = 2.0**-960
+SPLIT = 134217729.0
+"""2**27 + 1, Veltkamp's constant: ``t = SPLIT * a; hi = t - (t - a); lo = a - hi`` splits a
+float into two halves of 26 bits whose products with another split are exact."""
+BIG = 2.0**995
+"""Dekker's product a·b = ph + pl is exact when |a|, |b|, |a·b| (and the c added to it) are below
+BIG, so SPLIT·a is finite and the sums stay finite, ..."""
+TINY = 2.0**-960
+"""... and |a·b| is 0 or above TINY, so the product's lowest bit (near 2**-1065) is a float's."""
 
 
 def _fma_exact(a: float, b: float, c: float) -> float:
@@ -61,23 +73,26 @@ def fma(a: float, b: float, c: float) -> float:
         (0.0, 5.551115123125783e-17)
     """
     ph = a * b
-    if -_TINY < ph < _TINY:
+    if -TINY < ph < TINY:
         if a == 0.0 or b == 0.0:
             return ph + c  # an exact ±0 product: one rounding, IEEE's signed zeros
         return _fma_exact(a, b, c)
-    if not (-_BIG < ph < _BIG and -_BIG < a < _BIG and -_BIG < b < _BIG and -_BIG < c < _BIG):
+    if not (-BIG < ph < BIG and -BIG < a < BIG and -BIG < b < BIG and -BIG < c < BIG):
         return _fma_exact(a, b, c)  # huge, infinite or nan
     if c == 0.0:
         return ph  # a·b rounded once; c = ±0 cannot change a non-zero product
-    t = _SPLIT * a
+    t = SPLIT * a
     ah = t - (t - a)
     al = a - ah
-    t = _SPLIT * b
+    t = SPLIT * b
     bh = t - (t - b)
     bl = b - bh
     pl = ((ah * bh - ph) + ah * bl + al * bh) + al * bl
     return math.fsum((c, ph, pl))
 
+
+NATIVE_FMA = sys.version_info >= (3, 13)
+"""Whether `fma` is Python's own ``math.fma`` (a C function) rather than the emulation."""
 
 if sys.version_info >= (3, 13):
     fma = math.fma  # the C function, where Python has it
