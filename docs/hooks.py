@@ -180,7 +180,7 @@ def on_post_page(output: str, page: Any, config: Any, **kwargs: Any) -> str:
     i18n = _i18n(config)
     if i18n and i18n.current_language != i18n.default_language:
         lang = i18n.current_language
-        output = CONFIG_BASE.sub(lambda m: f"{m[1]}{m[2]}/{lang}{m[3]}", output, count=1)
+        output = CONFIG_BASE.sub(lambda m: f"{m[1]}{m[2]}/{lang}/{m[3]}", output, count=1)
     return output
 
 
