@@ -105,7 +105,8 @@ def on_files(files: Any, config: Any, **kwargs: Any) -> Any:
     lang = i18n.current_language if i18n else "en"
     default = i18n.default_language if i18n else "en"
     languages = i18n.build_languages if i18n else [lang]
-    scripts = sorted(EXAMPLES.glob("*.py")) if EXAMPLES.is_dir() else []
+    # Lessons only: a helper module (examples/_common.py) is no page of its own.
+    scripts = sorted(EXAMPLES.glob("[!_]*.py")) if EXAMPLES.is_dir() else []
     pages = {f"examples/{script.stem}.md": example_page(script) for script in scripts}
     pages["examples/index.md"] = examples_index(scripts)
     for src_uri, content in pages.items():

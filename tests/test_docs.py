@@ -277,3 +277,22 @@ def test_a_marked_reference_to_a_missing_feature_becomes_a_note(
     assert out.endswith("\nAfter.\n")
     kept = "<!-- requires: present -->\n::: minigrad.here\n"
     assert hooks.on_page_markdown(kept, page) == kept
+
+
+def test_the_nav_lists_every_page_and_every_lesson() -> None:
+    """Every English page, every example script (not its helpers) and nothing else, once."""
+    text = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    nav = re.findall(r"^\s+- (?:[^\n]*: )?(\S+\.md)$", text.split("\nnav:\n", 1)[1], re.M)
+    assert len(nav) == len(set(nav))
+    pages = {
+        str(p.relative_to(DOCS))
+        for p in DOCS.rglob("*.md")
+        if not p.name.endswith(".ko.md")  # translations take the English page's place
+    }
+    examples = {
+        f"examples/{p.stem}.md"
+        for p in (ROOT / "examples").glob("*.py")
+        if not p.name.startswith("_")
+    }
+    assert set(nav) == pages | examples | {"examples/index.md"}
+    assert "examples/_common.md" not in nav
