@@ -2,7 +2,7 @@
 
 Every built-in op is one `minigrad.Op` in ``minigrad/ops.py``, and the registry holds them all by
 name; each op's ``formula``, ``derivative`` and ``edges`` become one row. The pages
-docs/reference/rules.md and docs/ko/reference/rules.md hold their prose and the line `MARKER`;
+docs/reference/rules.md and docs/reference/rules.ko.md hold their prose and the line `MARKER`;
 the MkDocs hook (docs/hooks.py) puts `table` there when the site is built. So adding an op needs
 no step here: the table cannot go stale.
 """

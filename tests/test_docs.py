@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import io
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -127,7 +128,7 @@ def test_the_built_rules_page_shows_a_row_per_op(lang: str) -> None:
     from minigrad.ops import REGISTRY
 
     hooks = _load("hooks")
-    path = DOCS / ("ko/" if lang == "ko" else "") / "reference" / "rules.md"
+    path = DOCS / "reference" / ("rules.ko.md" if lang == "ko" else "rules.md")
     text = path.read_text(encoding="utf-8")
     assert text.count(gen_rules_table.MARKER) == 1
     page = SimpleNamespace(file=SimpleNamespace(src_path=str(path.relative_to(DOCS))))
@@ -136,6 +137,24 @@ def test_the_built_rules_page_shows_a_row_per_op(lang: str) -> None:
     assert gen_rules_table.HEADERS[lang][0] in built
     for name in REGISTRY:
         assert f"| `{name}` |" in built
+
+
+def test_math_becomes_text_for_the_search_index() -> None:
+    search_text = _load("search_text")
+    assert search_text.strip_math(r"rate \(\eta\), step \(x := x - \eta f'(x)\).") == (
+        "rate η, step x := x - η f'(x)."
+    )
+    assert search_text.tex_to_text(r"\partial L/\partial a = 2(\hat y - y)") == "∂L/∂a = 2(ŷ - y)"
+    assert search_text.tex_to_text(r"\tfrac{f(x + h) - f(x)}{h}") == "(f(x + h) - f(x))/h"
+    assert search_text.tex_to_text(r"10^{-6} \cdot x_{i+1}^2") == "10⁻⁶ · xᵢ₊₁²"
+    assert search_text.tex_to_text(r"x^{\mathsf T}") == "x^T"  # no superscript T: spelled out
+    assert (
+        search_text.strip_math(r"\[ \sigma(x) = \frac{1}{1 + e^{-x}} \]") == "σ(x) = 1/(1 + e^(-x))"
+    )
+    # Nothing of TeX is left in any formula the docs write.
+    for page in docs_blocks.markdown_pages():
+        for formula in re.findall(r"\$([^$\n]+)\$", page.read_text(encoding="utf-8")):
+            assert "\\" not in search_text.tex_to_text(formula), (page, formula)
 
 
 def test_rule_table_has_a_row_per_rule() -> None:
@@ -199,12 +218,19 @@ def test_every_image_exists(page: Path, target: str) -> None:
 
 
 def test_korean_tutorial_mirrors_the_english_one() -> None:
-    english = {p.relative_to(DOCS) for p in (DOCS / "tutorial").rglob("*.md")}
-    korean = {p.relative_to(DOCS / "ko") for p in (DOCS / "ko" / "tutorial").rglob("*.md")}
+    # mkdocs-static-i18n, suffix structure: tutorial/loss.md is translated by tutorial/loss.ko.md
+    pages = list((DOCS / "tutorial").rglob("*.md"))
+    english = {p for p in pages if not p.name.endswith(".ko.md")}
+    korean = {
+        p.with_name(p.name.removesuffix(".ko.md") + ".md")
+        for p in pages
+        if p.name.endswith(".ko.md")
+    }
     assert english == korean
     for page in english:
-        en_figures = docs_blocks.image_paths((DOCS / page).read_text(encoding="utf-8"))
-        ko_figures = docs_blocks.image_paths((DOCS / "ko" / page).read_text(encoding="utf-8"))
+        en_figures = docs_blocks.image_paths(page.read_text(encoding="utf-8"))
+        ko_page = page.with_suffix(".ko.md")
+        ko_figures = docs_blocks.image_paths(ko_page.read_text(encoding="utf-8"))
         assert [Path(f).name for f in en_figures] == [Path(f).name for f in ko_figures], page
 
 
@@ -251,3 +277,22 @@ def test_a_marked_reference_to_a_missing_feature_becomes_a_note(
     assert out.endswith("\nAfter.\n")
     kept = "<!-- requires: present -->\n::: minigrad.here\n"
     assert hooks.on_page_markdown(kept, page) == kept
+
+
+def test_the_nav_lists_every_page_and_every_lesson() -> None:
+    """Every English page, every example script (not its helpers) and nothing else, once."""
+    text = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    nav = re.findall(r"^\s+- (?:[^\n]*: )?(\S+\.md)$", text.split("\nnav:\n", 1)[1], re.M)
+    assert len(nav) == len(set(nav))
+    pages = {
+        str(p.relative_to(DOCS))
+        for p in DOCS.rglob("*.md")
+        if not p.name.endswith(".ko.md")  # translations take the English page's place
+    }
+    examples = {
+        f"examples/{p.stem}.md"
+        for p in (ROOT / "examples").glob("*.py")
+        if not p.name.startswith("_")
+    }
+    assert set(nav) == pages | examples | {"examples/index.md"}
+    assert "examples/_common.md" not in nav
