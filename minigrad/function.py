@@ -137,6 +137,16 @@ class FunctionOp(Op):
         """The same Function with a fresh ctx: one per call of compiled code."""
         return FunctionOp(self.call.function, self.arity)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> FunctionOp:
+        """The same Function with a copy of this call's ctx (saved floats keep identity)."""
+        import copy  # only here: `import minigrad` does not need it
+
+        twin = self.renew()
+        twin.call.ctx = copy.deepcopy(self.call.ctx, memo)
+        twin.call.forward_inputs = self.call.forward_inputs
+        twin.call.forward_output = self.call.forward_output
+        return twin
+
 
 class Function:
     """Base class of a user-defined op with its own derivative, as ``torch.autograd.Function``.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -19,6 +20,17 @@ class GradcheckError(AssertionError):
     """An analytic derivative and its finite-difference estimate disagree."""
 
 
+def _positive(name: str, x: object, *, zero_ok: bool) -> float:
+    """A step or tolerance: a finite real number, > 0 (or ≥ 0 when `zero_ok`)."""
+    if isinstance(x, bool):
+        raise TypeError(f"gradcheck: {name} must be a real number; got bool {x!r}")
+    number = as_float(x, f"gradcheck: {name}")
+    if not (math.isfinite(number) and (number >= 0.0 if zero_ok else number > 0.0)):
+        bound = "finite and >= 0" if zero_ok else "finite and > 0"
+        raise ValueError(f"gradcheck: {name} must be {bound}; got {x!r}")
+    return number
+
+
 def _evaluate(f: Callable[..., Any], point: Sequence[float]) -> float:
     with modes.no_grad():
         out = f(*[Value(x, requires_grad=False) for x in point])
@@ -32,6 +44,11 @@ def _step(eps: float | None, x: float) -> float:
 def _shifted(point: list[float], i: int, h: float) -> tuple[list[float], list[float]]:
     plus = [*point[:i], point[i] + h, *point[i + 1 :]]
     minus = [*point[:i], point[i] - h, *point[i + 1 :]]
+    if plus[i] == minus[i]:  # the difference quotient would be 0/0 or 0
+        raise ValueError(
+            f"gradcheck: the step {h!r} is too small to move input {i} = {point[i]!r} "
+            "(x + h == x - h in float64); pass a larger eps"
+        )
     return plus, minus
 
 
@@ -85,9 +102,11 @@ def gradcheck(
     Raises:
         GradcheckError: A derivative does not match (or is NaN); the message names it, the
             point, both values and the error.
-        TypeError: ``f`` does not return a Value, an input is not a number, or `order` is not
-            an int.
-        ValueError: `order` is not 1 or 2, or `mode` is not one of "rev", "fwd", "both".
+        TypeError: ``f`` does not return a Value, an input, `eps`, `atol` or `rtol` is not a
+            real number (a bool is refused), or `order` is not an int.
+        ValueError: `order` is not 1 or 2, `mode` is not one of "rev", "fwd", "both", `eps`
+            is not finite and > 0, `atol`/`rtol` are not finite and >= 0 (nan included), or
+            a step is too small to move an input (x + h == x − h in float64).
 
     Example:
         >>> import minigrad as mg
@@ -102,6 +121,10 @@ def gradcheck(
         raise ValueError(f"gradcheck: order must be 1 or 2; got {order}")
     if mode not in MODES:
         raise ValueError(f"gradcheck: mode must be one of {', '.join(MODES)}; got {mode!r}")
+    if eps is not None:
+        eps = _positive("eps", eps, zero_ok=False)
+    atol = _positive("atol", atol, zero_ok=True)
+    rtol = _positive("rtol", rtol, zero_ok=True)
     point = [as_float(x, "gradcheck input") for x in inputs]
     n = len(point)
     tol = (atol, rtol)

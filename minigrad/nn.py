@@ -26,17 +26,28 @@ Example:
 
 from __future__ import annotations
 
+import math
 import os
 import random
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from minigrad.numbers import as_float
 from minigrad.ops import RELU, SIGMOID, TANH
 from minigrad.value import Parameter, Value
 
-__all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron", "load", "manual_seed", "save"]
+__all__ = [
+    "ACTIVATIONS",
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
+    "MLP",
+    "Layer",
+    "Module",
+    "Neuron",
+    "load",
+    "manual_seed",
+    "save",
+]
 
 Activation = str | Callable[[Value], Value]
 """An activation: a name of `ACTIVATIONS` or a function from a Value to a Value."""
@@ -175,29 +186,38 @@ class Module:
         The walk uses an explicit stack, and skips a module or container met a second time,
         so a module that refers back to its parent does not loop.
         """
+        for name, _, p in self._walk():
+            yield name, p
+
+    def _walk(self) -> Iterator[tuple[str, str, Parameter]]:
+        """`named_parameters`, each with its path as Python code (``.a['b'][0]``)."""
         seen: set[int] = set()
-        stack: list[tuple[str, object]] = [("", self)]
+        stack: list[tuple[str, str, object]] = [("", "", self)]
         while stack:
-            name, obj = stack.pop()
+            name, path, obj = stack.pop()
             if id(obj) in seen:
                 continue
             if isinstance(obj, Parameter):
                 seen.add(id(obj))
-                yield name, obj
+                yield name, path, obj
                 continue
             if isinstance(obj, Module):
-                items: list[tuple[str, object]] = [
-                    (key, item) for key, item in vars(obj).items() if not key.startswith("_")
+                items: list[tuple[str, str, object]] = [
+                    (key, f".{key}", item)
+                    for key, item in vars(obj).items()
+                    if not key.startswith("_")
                 ]
             elif isinstance(obj, list | tuple):
-                items = [(str(i), item) for i, item in enumerate(obj)]
+                items = [(str(i), f"[{i}]", item) for i, item in enumerate(obj)]
             elif isinstance(obj, dict):
-                items = [(key, item) for key, item in obj.items() if isinstance(key, str)]
+                items = [
+                    (key, f"[{key!r}]", item) for key, item in obj.items() if isinstance(key, str)
+                ]
             else:
                 continue
             seen.add(id(obj))
             prefix = f"{name}." if name else ""
-            stack.extend((prefix + key, item) for key, item in reversed(items))
+            stack.extend((prefix + key, path + at, item) for key, at, item in reversed(items))
 
     def parameters(self) -> list[Parameter]:
         """Return every parameter, in the order of `named_parameters`.
@@ -217,12 +237,28 @@ class Module:
     def state_dict(self) -> dict[str, float]:
         """Return ``{name: number}`` for every parameter, in the order of `named_parameters`.
 
+        Raises:
+            ValueError: Two parameters get the same dotted name (a key or attribute with a
+                ``.`` in it, such as ``{"b": [p1], "b.0": p2}``): one would be lost. The
+                message gives both paths.
+
         Example:
             >>> import minigrad as mg
             >>> mg.nn.Neuron(2, rng=0).state_dict()
             {'w.0': 0.6888437030500962, 'w.1': 0.515908805880605, 'b': 0.0}
         """
-        return {name: p.data for name, p in self.named_parameters()}
+        state: dict[str, float] = {}
+        paths: dict[str, str] = {}
+        for name, path, p in self._walk():
+            if name in state:
+                raise ValueError(
+                    f"two parameters of {type(self).__name__} get the same name {name!r}: "
+                    f"self{paths[name]} and self{path}; a state_dict would keep only one. "
+                    "Rename the attribute or key that has a '.' in it."
+                )
+            state[name] = p.data
+            paths[name] = path
+        return state
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
         """Set every parameter from ``{name: number}``, as returned by `state_dict`.
@@ -253,6 +289,7 @@ class Module:
                 f"load_state_dict takes a mapping from parameter names to numbers; "
                 f"got {type(state_dict).__name__}"
             )
+        self.state_dict()  # two parameters with one name: raises, naming both
         named = dict(self.named_parameters())
         missing = [name for name in named if name not in state_dict]
         unexpected = [repr(key) for key in state_dict if key not in named]
@@ -501,17 +538,66 @@ class MLP(Module):
 
 # --- files ------------------------------------------------------------------------------------
 
+MAX_FILE_BYTES = 64 * 2**20
+"""The largest file `load` reads: 64 MiB (about 2 million parameters; the format needs ~30
+bytes a parameter). A larger one is refused before it is read."""
+
+MAX_DEPTH = 64
+"""The deepest nesting of JSON arrays/objects `load` parses (the format itself needs 2): a
+deeper file is refused before parsing, instead of a RecursionError from the parser."""
+
+
+def _arguments(who: str, module: object, path: object) -> tuple[Module, str | os.PathLike[str]]:
+    """`module` and `path` of ``save``/``load``, or a TypeError that shows the right call."""
+    if isinstance(module, Module) and isinstance(path, str | os.PathLike):
+        return module, path
+    usage = (
+        f"{who}(module, path): pass the model {'to load into' if who == 'load' else 'to save'} "
+        f"first, then the file, e.g. mg.nn.{who}(model, 'model.json')"
+    )
+    is_path = isinstance(module, str | os.PathLike)
+    if path is None and is_path:
+        hint = (
+            " (unlike torch.load, which returns the saved data, mg.nn.load fills a model you "
+            "have built: model = mg.nn.MLP(...); mg.nn.load(model, path))"
+            if who == "load"
+            else ""
+        )
+        raise TypeError(f"{usage}; got only a path, {module!r}{hint}")
+    if is_path and isinstance(path, Module):
+        raise TypeError(f"{usage}; the two arguments are in the wrong order")
+    if not isinstance(module, Module):
+        raise TypeError(
+            f"{usage}; {who} takes a minigrad.nn.Module first, got {type(module).__name__}"
+        )
+    if path is None:
+        raise TypeError(f"{usage}; the path is missing")
+    raise TypeError(f"{usage}; the path must be a str or os.PathLike, got {type(path).__name__}")
+
 
 def save(module: Module, path: str | os.PathLike[str]) -> None:
-    """Write the module's parameters to a JSON file (written whole, then moved into place).
+    """Write the module's parameters to a JSON file, atomically.
 
     The file is ``{"format": "minigrad.nn.state_dict", "version": 1, "module": "MLP(...)",
     "state_dict": {name: number}}``. Numbers are written exactly (Python's shortest repr
-    round-trips), and nan/inf as JSON's common extension ``NaN``/``Infinity``.
+    round-trips); a parameter that is inf or nan is legal data (as in a PyTorch state dict)
+    and is written as ``Infinity``, ``-Infinity``, ``NaN``, the extension of JSON that Python,
+    JavaScript's JSON5 and most readers accept.
+
+    How the file is written: into a new temporary file in the same directory, flushed to disk
+    (fsync), then moved over `path` in one step (``os.replace``), so a crash leaves the old
+    file or the new one, never half of one. The file keeps the permission bits of the file it
+    replaces; a new file gets ``0o666 & ~umask``, as ``open(path, "w")`` would give it. If
+    `path` is a symbolic link, the file it points to is written and the link stays a link.
 
     Args:
         module: The module to save.
         path: The file to write.
+
+    Raises:
+        TypeError: The arguments are not a Module and a path (the message shows the call).
+        ValueError: Two parameters have the same name (see `Module.state_dict`).
+        OSError: The file cannot be written; an existing file is then unchanged.
 
     Example:
         >>> import minigrad as mg, tempfile, os
@@ -523,27 +609,56 @@ def save(module: Module, path: str | os.PathLike[str]) -> None:
         >>> copy.state_dict() == model.state_dict()
         True
     """
-    import json  # here, not at the top: `import minigrad` should not pay for these
-    import tempfile
+    import contextlib  # here, not at the top: `import minigrad` should not pay for these
+    import json
+    import stat
 
-    if not isinstance(module, Module):
-        raise TypeError(f"save takes a minigrad.nn.Module; got {type(module).__name__}")
-    target = Path(path)
+    module, path = _arguments("save", module, path)
     payload = {
         "format": FILE_FORMAT,
         "version": FILE_VERSION,
         "module": repr(module),
         "state_dict": module.state_dict(),
     }
-    text = json.dumps(payload, indent=1)
-    handle, temporary = tempfile.mkstemp(prefix=target.name, suffix=".tmp", dir=target.parent)
+    data = (json.dumps(payload, indent=1) + "\n").encode("utf-8")
+    target = os.path.realpath(path)  # through symbolic links: write the file they point to
+    directory = os.path.dirname(target)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as f:
-            f.write(text + "\n")
+        mode: int | None = stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        mode = None
+    temporary = os.path.join(directory, f".{os.path.basename(target)}.{os.urandom(6).hex()}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    handle = os.open(temporary, flags, 0o666)  # the umask applies, as for open()
+    try:
+        with os.fdopen(handle, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        if mode is not None:
+            os.chmod(temporary, mode)
         os.replace(temporary, target)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
         raise
+    _sync_directory(directory)
+
+
+def _sync_directory(directory: str) -> None:
+    """Flush the directory entry of a replaced file to disk (POSIX); best effort elsewhere."""
+    if not hasattr(os, "O_DIRECTORY"):
+        return
+    try:
+        handle = os.open(directory or ".", os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -555,47 +670,110 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def load(module: Module, path: str | os.PathLike[str]) -> None:
+class _TooLarge:
+    """A JSON number such as 1e400 that no float64 holds (Python's json would read inf)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def _parse_float(text: str) -> float | _TooLarge:
+    number = float(text)
+    return _TooLarge(text) if number in (math.inf, -math.inf) else number
+
+
+def _nesting(text: str) -> int:
+    """How deeply `text`'s arrays and objects nest, stopping once past `MAX_DEPTH`."""
+    import re
+
+    depth = deepest = 0
+    outside_strings = re.sub(r'"[^"\\]*(?:\\.[^"\\]*)*"', "", text)
+    for bracket in re.findall(r"[\[\]{}]", outside_strings):
+        depth += 1 if bracket in "[{" else -1
+        if depth > deepest:
+            deepest = depth
+            if deepest > MAX_DEPTH:
+                break
+    return deepest
+
+
+def load(module: Module, path: str | os.PathLike[str] | None = None) -> None:
     """Set the module's parameters from a file written by `save` (JSON; nothing is executed).
 
     The file's parameters must match the module's names exactly (checked as
-    `Module.load_state_dict` does); when this raises, the module is unchanged.
+    `Module.load_state_dict` does); when this raises, the module is unchanged. What is
+    refused, each with a ValueError that names the file:
+
+    * a file larger than `MAX_FILE_BYTES` (64 MiB), or nested deeper than `MAX_DEPTH` (64);
+    * bytes that are not UTF-8, or text that is not JSON (a key twice in one object too);
+    * a ``"format"`` other than ``"minigrad.nn.state_dict"``, or a ``"version"`` other than
+      the integer 1 (``1.0`` and ``true`` are not);
+    * a number too large for a float64, such as ``1e400``: Python's json would read it as
+      inf, which it is not. An infinite or nan parameter is written ``Infinity`` / ``NaN``
+      and is read back as such; a number too small is rounded (to 0 at worst), as by float().
 
     Args:
         module: The module to fill, built with the same shape as the saved one.
-        path: The file to read.
+        path: The file to read. Required: ``load(path)`` alone is a TypeError that says so.
 
     Raises:
+        TypeError: The arguments are not a Module and a path (the message shows the call).
         OSError: The file cannot be read.
         ValueError: The file is not a minigrad JSON state file, or does not fit the module.
     """
     import json  # here, not at the top: `import minigrad` should not pay for it
 
-    if not isinstance(module, Module):
-        raise TypeError(f"load takes a minigrad.nn.Module; got {type(module).__name__}")
-    text = Path(path).read_text(encoding="utf-8")
+    module, path = _arguments("load", module, path)
+    where = os.fspath(path)
+    with open(path, "rb") as f:
+        raw = f.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise ValueError(
+            f"{where} is larger than {MAX_FILE_BYTES} bytes (mg.nn.MAX_FILE_BYTES): not a "
+            "minigrad model file"
+        )
     try:
-        payload = json.loads(text, object_pairs_hook=_unique_keys)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            f"{where} is not a valid JSON file: not UTF-8 text ({error.reason} at byte "
+            f"{error.start})"
+        ) from None
+    if _nesting(text) > MAX_DEPTH:
+        raise ValueError(
+            f"{where} is not a minigrad model file: its JSON nests deeper than {MAX_DEPTH} "
+            "levels (mg.nn.MAX_DEPTH; the format needs 2)"
+        )
+    try:
+        payload = json.loads(text, object_pairs_hook=_unique_keys, parse_float=_parse_float)
     except ValueError as error:  # json.JSONDecodeError is a ValueError
-        raise ValueError(f"{os.fspath(path)} is not a valid JSON file: {error}") from None
+        raise ValueError(f"{where} is not a valid JSON file: {error}") from None
     if (
         not isinstance(payload, dict)
         or payload.get("format") != FILE_FORMAT
         or "state_dict" not in payload
     ):
         raise ValueError(
-            f"{os.fspath(path)} is not a minigrad model file: expected a JSON object with "
+            f"{where} is not a minigrad model file: expected a JSON object with "
             f'"format": "{FILE_FORMAT}" and "state_dict" (as written by mg.nn.save)'
         )
-    if payload.get("version") != FILE_VERSION:
+    version = payload.get("version")
+    if version.__class__ is not int or version != FILE_VERSION:
+        shown = version.text if isinstance(version, _TooLarge) else json.dumps(version)
         raise ValueError(
-            f"{os.fspath(path)} has format version {payload.get('version')!r}; "
-            f"this minigrad reads version {FILE_VERSION}"
+            f"{where} has format version {shown}; this minigrad reads version "
+            f"{FILE_VERSION} (the integer, as mg.nn.save writes it)"
         )
     state = payload["state_dict"]
     if not isinstance(state, dict):
-        raise ValueError(f"{os.fspath(path)}: 'state_dict' must be a JSON object")
+        raise ValueError(f"{where}: 'state_dict' must be a JSON object")
+    for key, entry in state.items():
+        if isinstance(entry, _TooLarge):
+            raise ValueError(
+                f"{where}: state_dict[{key!r}] is {entry.text}, too large for a float64 "
+                "(json would read it as inf; an infinite parameter is written Infinity)"
+            )
     try:
         module.load_state_dict(state)
     except ValueError as error:
-        raise ValueError(f"{os.fspath(path)}: {error}") from None
+        raise ValueError(f"{where}: {error}") from None

@@ -232,6 +232,10 @@ class Op:
     def __repr__(self) -> str:
         return f"<op {self.name}>"
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Op:
+        """An op is a definition, as a function is: a deep copy of a graph shares it."""
+        return self
+
 
 def _arity_of(name: str, forward: Callable[..., float]) -> int:
     code = getattr(forward, "__code__", None)

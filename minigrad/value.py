@@ -18,7 +18,7 @@ import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Union
 
-from minigrad import anomaly, hooks, modes, op
+from minigrad import anomaly, hooks, modes, op, serialize
 from minigrad.backprop import on_floats, on_values, walk
 from minigrad.fastpath import backward_floats
 from minigrad.graph import Node
@@ -388,6 +388,16 @@ class Value(Node):
 
     # No __eq__: == stays identity, so the inherited C-level hash is kept and a Value is a
     # fast dict key (the backward walks key their dicts by node).
+
+    # --- copy and pickle: flat, at any depth (minigrad.serialize) ---------------------------
+
+    def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
+        """For ``pickle`` and ``copy.deepcopy``: the graph written flat (no recursion)."""
+        return serialize.reduce_value(self)
+
+    def __setstate__(self, state: Any) -> None:
+        """The ``.grad`` Values of the graph, set once its nodes exist."""
+        serialize.set_grads(state)
 
     # --- numpy ----------------------------------------------------------------------------
 
