@@ -20,19 +20,8 @@ from typing import Any
 
 import _common
 import numpy as np
+from _common import mean_squared_error
 from line_fit import DEFAULT_LR, Fit, fit
-
-
-def mean_squared_error(a: np.ndarray, b: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """J(a, b) = mean over the data of (a·x + b − y)², for arrays of a and b (a grid).
-
-    Example:
-        >>> x, y = np.array([0.0, 1.0]), np.array([1.0, 3.0])
-        >>> float(mean_squared_error(np.array(2.0), np.array(1.0), x, y))
-        0.0
-    """
-    residual = a[..., None] * x + b[..., None] - y
-    return np.asarray(np.mean(residual**2, axis=-1))
 
 
 @dataclass
