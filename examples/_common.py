@@ -71,13 +71,13 @@ FIGURES: dict[str, dict[str, float | None]] = {
     "backprop_graph": {"backprop_graph_before": None, "backprop_graph_after": None},
     "classifier": {"classifier_training": 7.0, "classifier_boundary": 6.2},
     "compiled_line_fit": {"compiled_line_fit": 4.6},
-    "convex_descent": {"convex_descent": 7.8},
+    "convex_descent": {"convex_descent": 7.2},
     "learning_rate": {"learning_rate": 11.5},
-    "line_fit": {"line_fit_params": 7.6, "line_fit_lines": 5.6, "line_fit_loss": 4.4},
-    "loss_landscape": {"loss_landscape": 11.0},
+    "line_fit": {"line_fit_params": 6.4, "line_fit_lines": 5.6, "line_fit_loss": 4.4},
+    "loss_landscape": {"loss_landscape": 8.6},
     "moons_classifier": {"moons_decision_boundary": 6.2, "moons_training": 7.0},
-    "newton": {"newton_1d": 12.0, "newton_rosenbrock": 11.5},
-    "outliers": {"outliers": 5.8, "outliers_losses": 7.6},
+    "newton": {"newton_1d": 14.0, "newton_rosenbrock": 10.5},
+    "outliers": {"outliers": 5.8, "outliers_losses": 6.8},
 }
 """Every figure an example writes: example → figure name (file without ``.png``) → height in
 inches (the width is `FIGURE_WIDTH`). None: drawn by ``mg.draw_graph``, whose size follows the
@@ -122,26 +122,32 @@ def figure_height(name: str) -> float:
     raise KeyError(f"{name!r} is not a matplotlib figure listed in _common.FIGURES")
 
 
+def figure_size(name: str) -> tuple[float, float]:
+    """(width, height) in inches of the figure `name`: `FIGURE_WIDTH` by its `FIGURES` height."""
+    return (FIGURE_WIDTH, figure_height(name))
+
+
 def new_figure(plt: Any, name: str, nrows: int = 1, ncols: int = 1, **kwargs: Any) -> Any:
-    """``plt.subplots`` at the house size: `FIGURE_WIDTH` wide, `figure_height` (name) tall.
+    """``plt.subplots`` at the house size, `figure_size` (name), with constrained layout.
 
     Call it inside `figure_style`. Returns ``(figure, axes)`` as ``plt.subplots`` does.
     """
-    size = (FIGURE_WIDTH, figure_height(name))
-    return plt.subplots(nrows, ncols, figsize=size, layout="constrained", **kwargs)
+    return plt.subplots(nrows, ncols, figsize=figure_size(name), layout="constrained", **kwargs)
 
 
 def _axes_texts(ax: Any) -> list[Any]:
     """The texts an axes draws: titles, axis labels, tick labels in view, texts, its legend."""
     texts = [ax.title, ax._left_title, ax._right_title]  # noqa: SLF001 (matplotlib's own)
-    for axis in (ax.xaxis, ax.yaxis):
+    box = ax.get_window_extent()
+    for axis, lo, hi, centre in (
+        (ax.xaxis, box.x0, box.x1, lambda b: (b.x0 + b.x1) / 2),
+        (ax.yaxis, box.y0, box.y1, lambda b: (b.y0 + b.y1) / 2),
+    ):
         texts.append(axis.label)
-        low, high = sorted(axis.get_view_interval())
-        span = (high - low) * 1e-9
-        for minor in (False, True):
-            locs = axis.get_minorticklocs() if minor else axis.get_majorticklocs()
-            labels = axis.get_minorticklabels() if minor else axis.get_majorticklabels()
-            texts += [t for loc, t in zip(locs, labels) if low - span <= loc <= high + span]
+        # matplotlib keeps labels for ticks outside the view; only those along the axes show.
+        for label in axis.get_ticklabels(which="both"):
+            if lo - 1 <= centre(label.get_window_extent()) <= hi + 1:
+                texts.append(label)
     texts += list(ax.texts)
     legend = ax.get_legend()
     if legend is not None:
