@@ -137,7 +137,7 @@ def new_figure(plt: Any, name: str, nrows: int = 1, ncols: int = 1, **kwargs: An
 
 def _axes_texts(ax: Any) -> list[Any]:
     """The texts an axes draws: titles, axis labels, tick labels in view, texts, its legend."""
-    texts = [ax.title, ax._left_title, ax._right_title]  # noqa: SLF001 (matplotlib's own)
+    texts = [ax.title, ax._left_title, ax._right_title]
     box = ax.get_window_extent()
     for axis, lo, hi, centre in (
         (ax.xaxis, box.x0, box.x1, lambda b: (b.x0 + b.x1) / 2),
@@ -167,8 +167,8 @@ def layout_problems(fig: Figure) -> list[str]:
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
     texts = list(fig.texts)
-    if fig._suptitle is not None:  # noqa: SLF001 (matplotlib's own)
-        texts.append(fig._suptitle)  # noqa: SLF001
+    if fig._suptitle is not None:
+        texts.append(fig._suptitle)
     for legend in fig.legends:
         texts += [*legend.get_texts(), legend.get_title()]
     for ax in fig.axes:

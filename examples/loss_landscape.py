@@ -22,8 +22,8 @@ from typing import Any
 import _common
 import numpy as np
 from _common import mean_squared_error
-from matplotlib.ticker import MaxNLocator
 from line_fit import DEFAULT_LR, Fit, fit
+from matplotlib.ticker import MaxNLocator
 
 
 @dataclass
