@@ -69,7 +69,7 @@ FONT_PT = 12.0
 
 FIGURES: dict[str, dict[str, float | None]] = {
     "backprop_graph": {"backprop_graph_before": None, "backprop_graph_after": None},
-    "classifier": {"classifier_training": 7.0, "classifier_boundary": 6.2},
+    "classifier": {"classifier_training": 6.0, "classifier_boundary": 6.2},
     "compiled_line_fit": {"compiled_line_fit": 4.6},
     "convex_descent": {"convex_descent": 7.2},
     "learning_rate": {"learning_rate": 11.5},
