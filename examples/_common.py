@@ -109,6 +109,11 @@ _STYLE: dict[Any, Any] = {  # keys are rcParams names (typed as literals by matp
 }
 
 
+def figure_style_rc() -> dict[str, Any]:
+    """The matplotlib settings (rcParams) of `figure_style`, a copy."""
+    return dict(_STYLE)
+
+
 def figure_height(name: str) -> float:
     """The height in inches that `FIGURES` gives the figure `name` (a file name without .png).
 
@@ -318,7 +323,10 @@ def momentum_value(text: str) -> float:
 
 
 def example_parser(
-    description: str, *, seed: str | None = "seed of the random data (numpy Generator)"
+    description: str,
+    *,
+    seed: str | None = "seed of the random data (numpy Generator)",
+    show: bool = True,
 ) -> argparse.ArgumentParser:
     """A parser with the options every example has: ``--out``, ``--show`` (and ``--seed``).
 
@@ -327,14 +335,18 @@ def example_parser(
     Args:
         description: What the example shows (its module docstring's first paragraph).
         seed: The help of ``--seed``; None for an example that draws no random numbers.
+        show: Offer ``--show`` (False for an example whose pictures matplotlib cannot show).
     """
     parser = argparse.ArgumentParser(description=description, formatter_class=HelpFormatter)
     parser.add_argument(
         "--out", type=Path, default=Path("outputs"), help="directory for the figures (PNG)"
     )
-    parser.add_argument(
-        "--show", action="store_true", help="also open the figures in a window (needs a display)"
-    )
+    if show:
+        parser.add_argument(
+            "--show",
+            action="store_true",
+            help="also open the figures in a window (needs a display)",
+        )
     if seed is not None:
         parser.add_argument("--seed", type=int, default=0, help=seed)
     return parser
@@ -369,7 +381,7 @@ def figure_style() -> Iterator[None]:
     """Draw and save the figures made inside this block in the examples' common style."""
     import matplotlib
 
-    with matplotlib.rc_context(_STYLE):
+    with matplotlib.rc_context(figure_style_rc()):
         yield
 
 

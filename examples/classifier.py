@@ -147,7 +147,8 @@ def plot(
         for label, color, marker in ((0, "#c0392b", "o"), (1, "#1f5fbf", "s")):
             mask = targets == label
             ax.scatter(points[mask, 0], points[mask, 1], c=color, marker=marker,
-                       edgecolors="white", linewidths=0.6, s=40, label=f"class {label}")  # fmt: skip
+                       edgecolors="white", linewidths=0.6, s=40,
+                       label=f"class {label}")  # fmt: skip
         handles, names = ax.get_legend_handles_labels()
         handles.append(line.legend_elements()[0][0])
         names.append("boundary: s₀ = s₁")
