@@ -17,7 +17,8 @@ reloadable with ``mg.nn.load``).
 The full run (100 points, 100 epochs, 337 parameters, about 65,000 graph nodes per epoch)
 takes about a minute (measured on the project's 2-core machine: 48.8 s of training, 56 s in
 all; 98 s of training while other jobs loaded it) and reaches 100% training accuracy with
-seeds 0 to 4; with seed 1337 one noisy point of the upper moon, inside the lower one, stays misclassified (99%).
+seeds 0 to 4; with seed 1337 one noisy point of the upper moon, inside the lower one, stays
+misclassified (99%).
 """
 
 from __future__ import annotations
