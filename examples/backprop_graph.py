@@ -5,8 +5,9 @@ The learner's notes fit ŷ = a·x + b with the squared error L = (ŷ − y)² an
     dL/da = 2·x·(ŷ − y)        dL/db = 2·(ŷ − y)
 
 This script builds that graph for one sample, draws it before ``loss.backward()`` (every
-node's data is computed, every grad is 0) and after (every node holds dL/d(node)), and checks
-that the gradients backward() found are the hand-derived ones. Reading the second picture from
+node's data is computed, no gradient yet: a.grad and b.grad are None) and after (every node
+holds dL/d(node)), and checks that the gradients backward() found are the hand-derived
+ones. Reading the second picture from
 right to left is the chain rule: each grad is its consumer's grad times a local derivative
 (for L = e²: dL/de = 2e; for e = ŷ − y: dL/dŷ = dL/de; for ŷ = a·x + b: dL/da = dL/dŷ·x).
 
@@ -55,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         loss,
         args.out / f"backprop_graph_before.{args.format}",
         labels=labels,
-        title=f"Forward pass: L = (a·x + b − y)² computed, every grad still 0\n{sample}",
+        title=f"Forward pass: L = (a·x + b − y)² computed, no gradient yet\n{sample}",
     )
     loss.backward()
     hand_a = 2 * x * (pred.data - y)
