@@ -2,7 +2,17 @@
 
 Conventions in the Markdown (README.md and docs/**/*.md):
 
-* Every ```` ```python ```` block runs. A page's blocks run in order, in one namespace.
+* Every ```` ```python ```` block runs, twice: once with the page's other blocks, in order, in
+  one namespace; and once **on its own**, in a fresh namespace, as a reader who copies just that
+  block runs it. So a block carries its own imports and data.
+* ``<!-- continues -->`` on the line before a block (blank lines and other markers may come
+  between) says that the block goes on from the one before it, as the next lines of one program
+  split by some prose. Such a block runs on its own *after its predecessors*: after the nearest
+  unmarked block above it and the marked ones in between, in their namespace. The reader sees
+  the marker as a caption above the block (`CONTINUES_CAPTION`, put there by docs/hooks.py at
+  build time), so a reader who copies it knows to copy the block above too. Use it sparingly:
+  where repeating the setup would bury the point (a long loop, then a look at its result).
+  The first block of a page cannot be marked.
 * A ```` ```text ```` block right after a python block (only blank lines between) is that
   block's expected standard output, compared line by line (trailing spaces ignored). A python
   block that prints must be followed by one, so that what the reader sees is checked.
@@ -65,6 +75,38 @@ def missing(requires: tuple[str, ...]) -> list[str]:
 
 FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<lang>[\w+-]*)(?P<rest>.*)$")
 MARKER = re.compile(r"^\s*<!--\s*requires:\s*(?P<names>[\w ,-]+?)\s*-->\s*$")
+CONTINUES = re.compile(r"^(?P<indent>\s*)<!--\s*continues\s*-->\s*$")
+
+# What the reader sees in place of ``<!-- continues -->``, by page language (docs/hooks.py).
+CONTINUES_CAPTION = {
+    "en": "↓ Continues from the code above: run that first.",
+    "ko": "↓ 위 코드에서 이어져요. 위 코드를 먼저 실행하세요.",
+}
+
+
+def show_continues(markdown: str, lang: str) -> str:
+    """Replace each ``<!-- continues -->`` marker (outside code) by the caption the reader sees.
+
+    The caption is a paragraph of class ``continues`` (attr_list), at the marker's indentation,
+    so it also works inside an admonition such as an exercise's solution.
+    """
+    out: list[str] = []
+    fence = ""  # the fence of the code block we are in, if any
+    for line in markdown.split("\n"):
+        match = FENCE.match(line)
+        if fence:
+            if line.strip().startswith(fence) and not line.strip().strip(fence[0]):
+                fence = ""
+        elif match:
+            fence = match["fence"]
+        elif marker := CONTINUES.match(line):
+            indent = marker["indent"]
+            out += [f"{indent}{CONTINUES_CAPTION[lang]}", f"{indent}{{: .continues }}", ""]
+            continue
+        out.append(line)
+    return "\n".join(out)
+
+
 IMAGE = re.compile(r"!\[[^\]]*\]\((?P<path>[^)\s]+)(?:\s+\"[^\"]*\")?\)")
 
 
@@ -78,6 +120,7 @@ class Block:
     requires: tuple[str, ...] = ()
     expected: str | None = None  # the following ```text block, for a python block
     end: int = 0  # line of the closing fence
+    continues: bool = False  # marked <!-- continues -->: runs after the block(s) above
 
 
 def _dedent(lines: list[str], indent: str) -> str:
@@ -92,12 +135,14 @@ def blocks(text: str) -> list[Block]:
     lines = text.split("\n")
     found: list[Block] = []
     i = 0
-    last_nonblank = ""
+    markers: list[str] = []  # the marker lines since the last other text
     while i < len(lines):
         match = FENCE.match(lines[i])
         if not match:
-            if lines[i].strip():
-                last_nonblank = lines[i]
+            if MARKER.match(lines[i]) or CONTINUES.match(lines[i]):
+                markers.append(lines[i])
+            elif lines[i].strip():
+                markers = []
             i += 1
             continue
         indent, fence, lang = match["indent"], match["fence"], match["lang"]
@@ -110,10 +155,16 @@ def blocks(text: str) -> list[Block]:
                 break
             body.append(lines[i])
             i += 1
-        marker = MARKER.match(last_nonblank)
-        requires = tuple(n.strip() for n in marker["names"].split(",")) if marker else ()
-        found.append(Block(lang, _dedent(body, indent), start + 1, requires, end=i + 1))
-        last_nonblank = ""
+        requires = tuple(
+            n.strip()
+            for line in markers
+            if (marker := MARKER.match(line))
+            for n in marker["names"].split(",")
+        )
+        continues = any(CONTINUES.match(line) for line in markers)
+        code = _dedent(body, indent)
+        found.append(Block(lang, code, start + 1, requires, end=i + 1, continues=continues))
+        markers = []
         i += 1
     # Attach each ```text block that directly follows a python block as its expected output.
     kept: list[Block] = []
@@ -126,6 +177,7 @@ def blocks(text: str) -> list[Block]:
             and previous.lang == "python"
             and previous.expected is None
             and not any(t.strip() for t in between)
+            and not block.continues
         ):
             previous.expected = block.code
             continue

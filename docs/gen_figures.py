@@ -1,7 +1,8 @@
 """Regenerate the docs' figures by running the examples that make them.
 
 Every figure in the docs is ``assets/figures/<example>/<file>.png``, written by
-``examples/<example>.py`` when its ``main(["--out", "docs/assets/figures/<example>"])`` runs. This
+``examples/<example>.py`` when its ``main(["--out", "docs/assets/figures/<example>"])`` runs, or,
+for the few figures no example draws (`DRAWN_HERE`), by a function of this script. This
 script finds the examples the pages refer to, runs each once, checks that every figure a page
 shows now exists, and deletes the other files the examples wrote there. An example that does
 not exist (yet) is skipped with a loud message and the exit status is 1, as it is when a page
@@ -35,8 +36,72 @@ def referenced() -> dict[str, set[str]]:
     return found
 
 
+def non_convex_f(x: float) -> float:
+    """The tutorial's non-convex example (tutorial/non-convex.md): two valleys and a hilltop."""
+    return x**4 - 2 * x**2 + 0.5 * x
+
+
+def non_convex_df(x: float) -> float:
+    """The derivative of `non_convex_f`: 4x³ − 4x + 0.5."""
+    return 4 * x**3 - 4 * x + 0.5
+
+
+def draw_non_convex(out: Path) -> None:
+    """non_convex.png: f(x) = x⁴ − 2x² + 0.5x and gradient descent from three starts."""
+    import matplotlib.pyplot as plt
+
+    grid = [-1.8 + 3.6 * i / 400 for i in range(401)]
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    ax.plot(grid, [non_convex_f(x) for x in grid], color="0.3", lw=2, label="f(x)")
+    colours = {-0.5: "tab:blue", 0.2: "tab:orange", 1.7: "tab:green"}
+    for start, colour in colours.items():
+        x, path = start, [start]
+        for _ in range(30):
+            x = x - 0.05 * non_convex_df(x)
+            path.append(x)
+        ax.plot(
+            path,
+            [non_convex_f(v) for v in path],
+            "o-",
+            ms=4,
+            color=colour,
+            alpha=0.8,
+            label=f"gradient descent from x = {start}, ends at {x:.2f}",
+        )
+    for x, text in [(-1.0575, "global minimum"), (0.9304, "local minimum"), (0.1271, "hilltop")]:
+        ax.annotate(
+            text,
+            (x, non_convex_f(x)),
+            xytext=(0, -18 if "min" in text else 10),
+            textcoords="offset points",
+            ha="center",
+            fontsize=10,
+        )
+    ax.set(
+        xlabel="x",
+        ylabel="f(x)",
+        ylim=(-2.0, 4.5),
+        title="Non-convex: where gradient descent ends depends on where it starts",
+    )
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper center", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(out / "non_convex.png", dpi=100)
+    plt.close(fig)
+
+
+# Figures that no example draws: made here, in assets/figures/<name>/.
+DRAWN_HERE = {"non_convex": draw_non_convex}
+
+
 def run_example(name: str) -> bool:
     """Run examples/<name>.py's main with --out into the docs; False if it does not exist."""
+    if name in DRAWN_HERE:
+        out = FIGURES / name
+        out.mkdir(parents=True, exist_ok=True)
+        DRAWN_HERE[name](out)
+        print(f"drew {name} (docs/gen_figures.py) -> {out.relative_to(ROOT)}")
+        return True
     script = ROOT / "examples" / f"{name}.py"
     if not script.is_file():
         print(

@@ -7,6 +7,8 @@
   ``mkdocs build --strict``. Marked with ``<!-- requires: nn -->`` on the line before, it
   becomes a note saying which feature is missing instead. Remove the marker once the feature is
   merged.
+* ``<!-- continues -->`` before a code block becomes a caption saying it continues the code
+  above (see docs/docs_blocks.py).
 * The line ``gen_rules_table.MARKER`` of the derivative rules pages becomes the table of every
   op in ``minigrad.ops.REGISTRY``, written when the site is built.
 """
@@ -28,7 +30,7 @@ from mkdocs.plugins import event_priority
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import gen_rules_table  # found through the path set just above
-from docs_blocks import MARKER, missing
+from docs_blocks import MARKER, missing, show_continues
 from search_text import strip_math
 
 log = logging.getLogger("mkdocs.hooks.requires")
@@ -126,10 +128,14 @@ def on_files(files: Any, config: Any, **kwargs: Any) -> Any:
 
 
 def on_page_markdown(markdown: str, page: Any, **kwargs: Any) -> str:
-    """Write the derivative table; replace ``::: module`` references whose feature is missing."""
+    """Write the derivative table; replace ``::: module`` references whose feature is missing.
+
+    Also shows each ``<!-- continues -->`` marker as a caption (`docs_blocks.show_continues`).
+    """
+    lang = page_language(page.file.src_path)
     if gen_rules_table.MARKER in markdown:
-        table = gen_rules_table.table(page_language(page.file.src_path))
-        markdown = markdown.replace(gen_rules_table.MARKER, table)
+        markdown = markdown.replace(gen_rules_table.MARKER, gen_rules_table.table(lang))
+    markdown = show_continues(markdown, lang)
     lines = markdown.split("\n")
     out: list[str] = []
     i = 0
