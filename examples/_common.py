@@ -5,11 +5,13 @@ returns its numbers. This module keeps the parts they have in common in one plac
 
 - `make_dataset`: the learner's notes' ``make_dataset``: x ~ N(0, 1), y = a*·x + b* + 0.3·N(0, 1),
   drawn from a seeded numpy Generator so a run is the same every time.
-- `example_parser`: ``--out DIR`` (figures, default ``outputs/``), ``--show``, ``--seed``.
-- `diverged` and `DIVERGENCE_LIMIT`: how a run notices it has blown up, so it can stop and say
-  so in words instead of ending in an overflow.
-- `pyplot`, `figure_style`, `save_figures` and the colours: headless plotting (matplotlib's
-  Agg backend unless ``--show``) in one consistent style.
+- `example_parser`: ``--out DIR`` (figures, default ``outputs/``), ``--show``, ``--seed``, with
+  every default shown in ``--help`` the same way (`HelpFormatter`).
+- `diverged`, `DIVERGENCE_LIMIT`, `warn` and `exit_status`: how a run notices it has blown up
+  or not converged, says so in words and ends with exit status 1.
+- `pyplot`, `figure_style`, `new_figure`, `save_figures`, `layout_problems` and the colours:
+  headless plotting in one style, sized for the docs column (`FIGURES`, `FIGURE_WIDTH`, `DPI`,
+  `MIN_FONT_PT`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import math
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,17 +49,161 @@ INITIAL_COLOR = "tab:red"
 FIT_COLOR = "tab:blue"
 PATH_COLOR = "tab:orange"
 
+# --- The figure style ----------------------------------------------------------------------------
+# The docs show every figure scaled to their text column, about 690 CSS px wide. A figure W inches
+# wide shown that wide draws a font of s points at s·690/(72·W) px, whatever its DPI: so the width
+# and the smallest font size are chosen together, and the DPI only sets the sharpness (2 pixels
+# per CSS px, for high-density screens).
+DOCS_COLUMN_PX = 690
+"""Width of the docs' text column, in CSS px (mkdocs-material's content column)."""
+BODY_TEXT_PX = 16
+"""The docs' body text size, in CSS px: no text in a figure is smaller once scaled."""
+FIGURE_WIDTH = 6.9
+"""Every example figure is this wide, in inches."""
+DPI = 200
+"""Pixels per inch of the saved PNGs: 6.9 in × 200 = 1380 px, twice the column."""
+MIN_FONT_PT = BODY_TEXT_PX * 72 * FIGURE_WIDTH / DOCS_COLUMN_PX
+"""The smallest font (points) that shows at `BODY_TEXT_PX` in the docs column: 11.52 pt."""
+FONT_PT = 12.0
+"""Tick labels, legends and annotations."""
+
+FIGURES: dict[str, dict[str, float | None]] = {
+    "backprop_graph": {"backprop_graph_before": None, "backprop_graph_after": None},
+    "classifier": {"classifier_training": 6.0, "classifier_boundary": 6.2},
+    "compiled_line_fit": {"compiled_line_fit": 4.6},
+    "convex_descent": {"convex_descent": 7.2},
+    "learning_rate": {"learning_rate": 11.5},
+    "line_fit": {"line_fit_params": 6.4, "line_fit_lines": 5.6, "line_fit_loss": 4.4},
+    "loss_landscape": {"loss_landscape": 8.6},
+    "moons_classifier": {"moons_decision_boundary": 6.2, "moons_training": 7.0},
+    "newton": {"newton_1d": 14.0, "newton_rosenbrock": 10.5},
+    "outliers": {"outliers": 5.8, "outliers_losses": 6.8},
+}
+"""Every figure an example writes: example → figure name (file without ``.png``) → height in
+inches (the width is `FIGURE_WIDTH`). None: drawn by ``mg.draw_graph``, whose size follows the
+graph (see `GRAPH_DPI`). The one list: the examples take their sizes from it, the tests check the
+files against it."""
+GRAPH_DPI = 150
+"""The DPI of ``mg.draw_graph``'s PNGs (set in minigrad.viz)."""
+
 _STYLE: dict[Any, Any] = {  # keys are rcParams names (typed as literals by matplotlib)
     "figure.dpi": 100,
-    "savefig.dpi": 110,
-    "font.size": 11,
-    "axes.titlesize": 12,
+    "savefig.dpi": DPI,
+    "font.size": FONT_PT,
+    "axes.titlesize": FONT_PT + 1,
     "axes.titleweight": "bold",
+    "axes.labelsize": FONT_PT,
+    "xtick.labelsize": FONT_PT,
+    "ytick.labelsize": FONT_PT,
+    "legend.fontsize": FONT_PT,
+    "legend.title_fontsize": FONT_PT,
+    "figure.titlesize": FONT_PT + 1,
+    "figure.titleweight": "bold",
     "axes.grid": True,
     "grid.alpha": 0.3,
     "legend.framealpha": 0.9,
-    "legend.fontsize": 10,
+    "legend.borderaxespad": 0.3,
+    "legend.handlelength": 1.6,
+    "lines.linewidth": 1.8,
+    "figure.constrained_layout.use": True,
 }
+
+
+def figure_style_rc() -> dict[str, Any]:
+    """The matplotlib settings (rcParams) of `figure_style`, a copy."""
+    return dict(_STYLE)
+
+
+def figure_height(name: str) -> float:
+    """The height in inches that `FIGURES` gives the figure `name` (a file name without .png).
+
+    Raises:
+        KeyError: `name` is not in `FIGURES` (every figure must be listed there).
+    """
+    for figures in FIGURES.values():
+        height = figures.get(name)
+        if height is not None:
+            return height
+    raise KeyError(f"{name!r} is not a matplotlib figure listed in _common.FIGURES")
+
+
+def figure_size(name: str) -> tuple[float, float]:
+    """(width, height) in inches of the figure `name`: `FIGURE_WIDTH` by its `FIGURES` height."""
+    return (FIGURE_WIDTH, figure_height(name))
+
+
+def new_figure(plt: Any, name: str, nrows: int = 1, ncols: int = 1, **kwargs: Any) -> Any:
+    """``plt.subplots`` at the house size, `figure_size` (name), with constrained layout.
+
+    Call it inside `figure_style`. Returns ``(figure, axes)`` as ``plt.subplots`` does.
+    """
+    return plt.subplots(nrows, ncols, figsize=figure_size(name), layout="constrained", **kwargs)
+
+
+def _axes_texts(ax: Any) -> list[Any]:
+    """The texts an axes draws: titles, axis labels, tick labels in view, texts, its legend."""
+    texts = [ax.title, ax._left_title, ax._right_title]
+    box = ax.get_window_extent()
+    for axis, lo, hi, centre in (
+        (ax.xaxis, box.x0, box.x1, lambda b: (b.x0 + b.x1) / 2),
+        (ax.yaxis, box.y0, box.y1, lambda b: (b.y0 + b.y1) / 2),
+    ):
+        texts.append(axis.label)
+        # matplotlib keeps labels for ticks outside the view; only those along the axes show.
+        for label in axis.get_ticklabels(which="both"):
+            if lo - 1 <= centre(label.get_window_extent()) <= hi + 1:
+                texts.append(label)
+    texts += list(ax.texts)
+    legend = ax.get_legend()
+    if legend is not None:
+        texts += [*legend.get_texts(), legend.get_title()]
+    for child in ax.child_axes:  # insets
+        texts += _axes_texts(child)
+    return texts
+
+
+def layout_problems(fig: Figure) -> list[str]:
+    """What makes a figure hard to read in the docs column, in words (empty if nothing).
+
+    Checks every visible text (titles, labels, tick labels, legends, annotations, contour
+    labels): smaller than `MIN_FONT_PT`, reaching outside the figure (clipped), or overlapping
+    another text.
+    """
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    texts = list(fig.texts)
+    if fig._suptitle is not None:
+        texts.append(fig._suptitle)
+    for legend in fig.legends:
+        texts += [*legend.get_texts(), legend.get_title()]
+    for ax in fig.axes:
+        if ax.get_visible():
+            texts += _axes_texts(ax)
+    page = fig.bbox
+    boxes = []
+    problems = []
+    seen = set()
+    for text in texts:
+        if id(text) in seen or not text.get_visible() or not text.get_text().strip():
+            continue
+        seen.add(id(text))
+        box = text.get_window_extent(renderer)
+        label = repr(text.get_text())
+        if text.get_fontsize() < MIN_FONT_PT - 1e-9:
+            problems.append(f"{label} is {text.get_fontsize():g} pt (< {MIN_FONT_PT:.2f})")
+        if (
+            box.x0 < page.x0 - 1
+            or box.y0 < page.y0 - 1
+            or box.x1 > page.x1 + 1
+            or box.y1 > page.y1 + 1
+        ):
+            problems.append(f"{label} reaches outside the figure")
+        boxes.append((label, box.shrunk(0.98, 0.9)))
+    for i, (label, box) in enumerate(boxes):
+        for other, other_box in boxes[i + 1 :]:
+            if box.overlaps(other_box):
+                problems.append(f"{label} overlaps {other}")
+    return problems
 
 
 def make_dataset(
@@ -114,6 +261,21 @@ def least_squares(
     return float(a), float(b)
 
 
+def mean_squared_error(
+    a: np.ndarray | float, b: np.ndarray | float, x: np.ndarray, y: np.ndarray
+) -> np.ndarray:
+    """J(a, b) = mean over the data of (a·x + b − y)², for numbers or arrays of a and b (a grid).
+
+    Example:
+        >>> x, y = np.array([0.0, 1.0]), np.array([1.0, 3.0])
+        >>> float(mean_squared_error(2.0, 1.0, x, y)), float(mean_squared_error(0.0, 0.0, x, y))
+        (0.0, 5.0)
+    """
+    a_arr, b_arr = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    residual = a_arr[..., None] * x + b_arr[..., None] - y
+    return np.asarray(np.mean(residual**2, axis=-1))
+
+
 def diverged(*numbers: float) -> bool:
     """True if any number is inf, nan or larger in size than `DIVERGENCE_LIMIT`.
 
@@ -140,8 +302,11 @@ def positive_int(text: str) -> int:
     return value
 
 
-class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
-    """Show defaults in --help, except for flags and options whose help explains them."""
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Every example's --help: "(default: X)" after each option that has a default.
+
+    Flags (``--show``) and options without a default (None) show none.
+    """
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
         if action.default is None or action.default is False:
@@ -157,21 +322,44 @@ def momentum_value(text: str) -> float:
     return value
 
 
-def example_parser(description: str) -> argparse.ArgumentParser:
-    """A parser with the options every example has: ``--out``, ``--show`` and ``--seed``.
+def example_parser(
+    description: str,
+    *,
+    seed: str | None = "seed of the random data (numpy Generator)",
+    show: bool = True,
+) -> argparse.ArgumentParser:
+    """A parser with the options every example has: ``--out``, ``--show`` (and ``--seed``).
+
+    Every option's default is shown in ``--help`` the same way, "(default: ...)".
 
     Args:
         description: What the example shows (its module docstring's first paragraph).
+        seed: The help of ``--seed``; None for an example that draws no random numbers.
+        show: Offer ``--show`` (False for an example whose pictures matplotlib cannot show).
     """
-    parser = argparse.ArgumentParser(description=description, formatter_class=_HelpFormatter)
+    parser = argparse.ArgumentParser(description=description, formatter_class=HelpFormatter)
     parser.add_argument(
         "--out", type=Path, default=Path("outputs"), help="directory for the figures (PNG)"
     )
-    parser.add_argument(
-        "--show", action="store_true", help="also open the figures in a window (needs a display)"
-    )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the random data")
+    if show:
+        parser.add_argument(
+            "--show",
+            action="store_true",
+            help="also open the figures in a window (needs a display)",
+        )
+    if seed is not None:
+        parser.add_argument("--seed", type=int, default=0, help=seed)
     return parser
+
+
+def warn(message: str) -> None:
+    """Print one ``warning: ...`` line on stderr (a run that did not converge, say)."""
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def exit_status(converged: bool) -> int:
+    """The script's exit status: 0 if the run converged, 1 if it did not (it said so)."""
+    return 0 if converged else 1
 
 
 def pyplot(show: bool) -> Any:
@@ -193,12 +381,16 @@ def figure_style() -> Iterator[None]:
     """Draw and save the figures made inside this block in the examples' common style."""
     import matplotlib
 
-    with matplotlib.rc_context(_STYLE):
+    with matplotlib.rc_context(figure_style_rc()):
         yield
 
 
 def save_figures(figures: Mapping[str, Figure], out: Path, *, show: bool) -> list[Path]:
-    """Save each figure as ``out/NAME.png``; then show them (``--show``) or close them.
+    """Save each figure as ``out/NAME.png`` at `DPI`; then show them (``--show``) or close them.
+
+    The whole figure is saved (no tight bounding box), so every PNG is exactly `FIGURE_WIDTH`
+    by its `FIGURES` height. A figure with a `layout_problems` problem is still saved, with a
+    warning line on stderr for each.
 
     Args:
         figures: The figures by file name (without ``.png``).
@@ -213,7 +405,9 @@ def save_figures(figures: Mapping[str, Figure], out: Path, *, show: bool) -> lis
     paths = []
     for name, fig in figures.items():
         path = out / f"{name}.png"
-        fig.savefig(path, bbox_inches="tight")
+        for problem in layout_problems(fig):
+            print(f"warning: {path.name}: {problem}", file=sys.stderr)
+        fig.savefig(path, dpi=DPI)
         paths.append(path)
     if show:
         plt.show()

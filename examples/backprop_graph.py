@@ -5,42 +5,40 @@ The learner's notes fit ŷ = a·x + b with the squared error L = (ŷ − y)² an
     dL/da = 2·x·(ŷ − y)        dL/db = 2·(ŷ − y)
 
 This script builds that graph for one sample, draws it before ``loss.backward()`` (every
-node's data is computed, every grad is 0) and after (every node holds dL/d(node)), and checks
-that the gradients backward() found are the hand-derived ones. Reading the second picture from
+node's data is computed, no gradient yet: a.grad and b.grad are None) and after (every node
+holds dL/d(node)), and checks that the gradients backward() found are the hand-derived
+ones. Reading the second picture from
 right to left is the chain rule: each grad is its consumer's grad times a local derivative
 (for L = e²: dL/de = 2e; for e = ŷ − y: dL/dŷ = dL/de; for ŷ = a·x + b: dL/da = dL/dŷ·x).
 
-Run: ``python examples/backprop_graph.py [--out outputs] [--format png|svg] [--seed 0]``.
+Run ``python examples/backprop_graph.py --help`` for the options.
 Writes ``backprop_graph_before.png``, ``backprop_graph_after.png`` and ``backprop_graph.dot``.
 """
 
 from __future__ import annotations
 
-import argparse
-import random
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
+
+import _common
 
 import minigrad as mg
 
-A_STAR, B_STAR, NOISE = 2.0, 1.0, 0.3  # the notes' target line and noise
-A_START, B_START = -2.0, -1.0  # the notes' starting parameters
+A_START, B_START = _common.A_INIT, _common.B_INIT  # the notes' starting parameters
 
 
 def make_sample(seed: int) -> tuple[float, float]:
-    """One sample of the notes' data: x ~ N(0, 1), y = 2·x + 1 + 0.3·N(0, 1)."""
-    rng = random.Random(seed)
-    x = rng.gauss(0.0, 1.0)
-    return x, A_STAR * x + B_STAR + NOISE * rng.gauss(0.0, 1.0)
+    """One sample of the notes' data (`_common.make_dataset` with one sample)."""
+    x, y = _common.make_dataset(1, seed=seed)
+    return float(x[0]), float(y[0])
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     """Draw the graph before and after backward; return the gradients and the files written."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=Path("outputs"), help="folder for the files")
+    parser = _common.example_parser(
+        __doc__.split("\n\n")[0], seed="which sample of the notes' data to draw", show=False
+    )
     parser.add_argument("--format", choices=["png", "svg"], default="png", help="picture format")
-    parser.add_argument("--seed", type=int, default=0, help="which sample to draw")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
 
@@ -58,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         loss,
         args.out / f"backprop_graph_before.{args.format}",
         labels=labels,
-        title=f"Forward pass: L = (a·x + b − y)² computed, every grad still 0\n{sample}",
+        title=f"Forward pass: L = (a·x + b − y)² computed, no gradient yet\n{sample}",
     )
     loss.backward()
     hand_a = 2 * x * (pred.data - y)

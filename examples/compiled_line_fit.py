@@ -2,19 +2,28 @@
 
 The notes derive dL/da = 2·x·(ŷ − y) and dL/db = 2·(ŷ − y) by hand for L = (a·x + b − y)².
 ``mg.compile`` traces the loss once and writes the same derivation as Python: this script
-prints the two side by side, then trains both loops on the notes' data (a* = 2, b* = 1,
-100 samples, lr = 0.001, 1000 epochs) and shows that they end at the same a and b, and how
-long each took.
-
-    python examples/compiled_line_fit.py [--epochs 1000] [--seed 0]
+prints the two side by side, then trains both loops on exactly the data of
+``examples/line_fit.py`` (`_common.make_dataset`: a* = 2, b* = 1, 100 samples, noise 0.3;
+lr = 0.001, 1000 epochs of per-sample steps from a = −2, b = −1). It prints the end points to
+the last bit (``repr``), says whether the two loops agree bit for bit, compares them with
+``line_fit.py``'s ``loss.backward()`` + ``mg.SGD`` loop, times each, and draws a and b
+against updates (``compiled_line_fit.png``).
 """
 
 from __future__ import annotations
 
 import argparse
-import random
+import math
+import sys
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+import _common
+import numpy as np
+from line_fit import DEFAULT_LR, fit
 
 import minigrad as mg
 
@@ -34,16 +43,13 @@ def loss_fn(a: Any, b: Any, x: Any, y: Any) -> Any:
     return (a * x + b - y) ** 2
 
 
-def make_dataset(n: int, seed: int) -> tuple[list[float], list[float]]:
-    """x ~ N(0, 1), y = 2x + 1 + 0.3·N(0, 1), as in the notes."""
-    rng = random.Random(seed)
-    xs = [rng.gauss(0.0, 1.0) for _ in range(n)]
-    return xs, [2.0 * x + 1.0 + 0.3 * rng.gauss(0.0, 1.0) for x in xs]
+Path2D = tuple[list[float], list[float]]
 
 
-def fit_by_hand(xs: list[float], ys: list[float], epochs: int, lr: float) -> tuple[float, float]:
-    """The notes' loop: a, b updated with the hand-derived gradients."""
-    a, b = -2.0, -1.0
+def fit_by_hand(xs: Sequence[float], ys: Sequence[float], epochs: int, lr: float) -> Path2D:
+    """The notes' loop: a, b updated with the hand-derived gradients; returns a's and b's path."""
+    a, b = _common.A_INIT, _common.B_INIT
+    a_path, b_path = [a], [b]
     for _ in range(epochs):
         for x, y in zip(xs, ys, strict=True):
             y_pred = a * x + b
@@ -51,20 +57,58 @@ def fit_by_hand(xs: list[float], ys: list[float], epochs: int, lr: float) -> tup
             dloss_db = 2 * (y_pred - y)
             a = a - lr * dloss_da
             b = b - lr * dloss_db
-    return a, b
+            a_path.append(a)
+            b_path.append(b)
+    return a_path, b_path
 
 
 def fit_compiled(
-    step: Any, xs: list[float], ys: list[float], epochs: int, lr: float
-) -> tuple[float, float]:
+    step: Any, xs: Sequence[float], ys: Sequence[float], epochs: int, lr: float
+) -> Path2D:
     """The same loop with the generated function in place of the derivation."""
-    a, b = -2.0, -1.0
+    a, b = _common.A_INIT, _common.B_INIT
+    a_path, b_path = [a], [b]
     for _ in range(epochs):
         for x, y in zip(xs, ys, strict=True):
             _loss, (dloss_da, dloss_db) = step(a, b, x, y)
             a = a - lr * dloss_da
             b = b - lr * dloss_db
-    return a, b
+            a_path.append(a)
+            b_path.append(b)
+    return a_path, b_path
+
+
+def ulps(u: float, v: float) -> int:
+    """How many floats lie between u and v (0 if equal), for finite numbers of one sign.
+
+    Example:
+        >>> ulps(1.0, math.nextafter(1.0, 2.0)), ulps(0.5, 0.5)
+        (1, 0)
+    """
+    return round(abs(u - v) / math.ulp(max(abs(u), abs(v)))) if u != v else 0
+
+
+@dataclass
+class CompiledResult:
+    """The end points of the three loops, their agreement and times."""
+
+    by_hand: tuple[float, float]
+    compiled: tuple[float, float]
+    backward: tuple[float, float]
+    """``line_fit.fit``: ``loss.backward()`` and ``mg.SGD``."""
+    identical: bool
+    """The compiled loop's whole path equals the hand loop's, bit for bit."""
+    seconds: dict[str, float]
+    j_start: float
+    """The mean squared error J(a, b) of the starting line."""
+    j_end: float
+    """J at the compiled loop's end: below `j_start` if the run went downhill."""
+    figures: list[Path]
+
+    @property
+    def converged(self) -> bool:
+        """The run stayed finite and ended lower than it started (J_end < J_start)."""
+        return not _common.diverged(*self.compiled) and self.j_end < self.j_start
 
 
 def side_by_side(source: str) -> str:
@@ -81,19 +125,45 @@ def side_by_side(source: str) -> str:
     return "\n".join(rows)
 
 
-def main(argv: list[str] | None = None) -> tuple[float, float]:
-    """Print the derivations side by side, train both loops, compare; return the fitted a, b."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--epochs", type=int, default=1000, help="passes over the data")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic data")
-    args = parser.parse_args(argv)
-    if args.epochs < 1:
-        parser.error(f"--epochs must be at least 1; got {args.epochs}")
-    lr = 0.001
-    xs, ys = make_dataset(100, args.seed)
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The command line: the common options plus the epochs and the lr."""
+    parser = _common.example_parser(__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--epochs", type=_common.positive_int, default=1000, help="passes over the data"
+    )
+    parser.add_argument(
+        "--lr", type=_common.positive_float, default=DEFAULT_LR["sample"], help="learning rate"
+    )
+    return parser.parse_args(argv)
+
+
+def plot(hand: Path2D, compiled: Path2D, identical: bool, out: Path, show: bool) -> list[Path]:
+    """a and b against updates for both loops (log axis: the action is in the first 3,000)."""
+    plt = _common.pyplot(show)
+    with _common.figure_style():
+        fig, ax = _common.new_figure(plt, "compiled_line_fit")
+        updates = np.arange(1, len(hand[0]))
+        for name, color, h, c in (
+            ("a", _common.FIT_COLOR, hand[0], compiled[0]),
+            ("b", _common.PATH_COLOR, hand[1], compiled[1]),
+        ):
+            ax.semilogx(updates, c[1:], color=color, lw=6, alpha=0.4, label=f"{name}, mg.compile")
+            ax.semilogx(updates, h[1:], color="black", ls="--", lw=1.5, label=f"{name}, by hand")
+        ax.set_title("Same path" + (", bit for bit" if identical else " (not bit for bit)"))
+        ax.set_xlabel("update, one per sample (log scale)")
+        ax.set_ylabel("a, b")
+        ax.legend(loc="upper left", ncols=2)
+        return _common.save_figures({"compiled_line_fit": fig}, out, show=show)
+
+
+def main(argv: Sequence[str] | None = None) -> CompiledResult:
+    """Print the derivations side by side, train the loops, compare; save the figure."""
+    args = parse_args(argv)
+    x, y = _common.make_dataset(seed=args.seed)
+    xs, ys = x.tolist(), y.tolist()  # plain floats, as line_fit.fit uses them
 
     step = mg.compile(loss_fn, argnums=(0, 1))
-    step(-2.0, -1.0, xs[0], ys[0])  # the first call traces loss_fn and writes step.source
+    step(_common.A_INIT, _common.B_INIT, xs[0], ys[0])  # the first call traces loss_fn
     print("step = mg.compile(loss_fn, argnums=(0, 1)); print(step.source):\n")
     print(step.source)
     print(side_by_side(step.source or ""))
@@ -102,26 +172,60 @@ def main(argv: list[str] | None = None) -> tuple[float, float]:
     print("flows unchanged through t1 = t0 + b to b, and times x through t0 = a * x to a.")
     print()
 
+    seconds = {}
     start = time.perf_counter()
-    by_hand = fit_by_hand(xs, ys, args.epochs, lr)
-    hand_time = time.perf_counter() - start
+    hand = fit_by_hand(xs, ys, args.epochs, args.lr)
+    seconds["by hand"] = time.perf_counter() - start
     start = time.perf_counter()
-    compiled = fit_compiled(step, xs, ys, args.epochs, lr)
-    compiled_time = time.perf_counter() - start
+    compiled = fit_compiled(step, xs, ys, args.epochs, args.lr)
+    seconds["mg.compile"] = time.perf_counter() - start
+    backward = fit(x, y, lr=args.lr, epochs=args.epochs)
+    seconds["loss.backward()"] = backward.seconds
+    identical = hand == compiled
+    ends = {
+        "by hand": (hand[0][-1], hand[1][-1]),
+        "mg.compile": (compiled[0][-1], compiled[1][-1]),
+        "loss.backward()": (backward.a, backward.b),
+    }
     steps = args.epochs * len(xs)
-    print(f"{args.epochs} epochs of per-sample SGD from a = -2, b = -1 (lr = {lr}):")
     print(
-        f"  by hand:     a = {by_hand[0]:.6f}, b = {by_hand[1]:.6f}"
-        f"   {hand_time / steps * 1e9:.0f} ns per step"
+        f"{args.epochs} epochs ({steps:,} updates) of per-sample SGD on line_fit.py's data "
+        f"(seed {args.seed}) from a = {_common.A_INIT:g}, b = {_common.B_INIT:g}, lr = {args.lr:g}:"
     )
+    for name, (a, b) in ends.items():
+        print(
+            f"  {name:<16} a = {a!r:<20} b = {b!r:<20} "
+            f"{seconds[name] / steps * 1e9:6.0f} ns per update"
+        )
+    print(f"  mg.compile and by hand, every update identical to the last bit: {identical}")
+    (ha, hb), (ba, bb) = ends["by hand"], ends["loss.backward()"]
     print(
-        f"  mg.compile:  a = {compiled[0]:.6f}, b = {compiled[1]:.6f}"
-        f"   {compiled_time / steps * 1e9:.0f} ns per step"
+        f"  loss.backward() + mg.SGD (line_fit.py) against by hand: a {ulps(ha, ba)} ulp, "
+        f"b {ulps(hb, bb)} ulp apart at the end"
     )
-    same = by_hand == compiled
-    print(f"  identical to the last bit: {same}")
-    return compiled
+    figures = plot(hand, compiled, identical, args.out, args.show)
+    print(_common.report_paths(figures))
+    j_start, j_end = (
+        float(_common.mean_squared_error(a, b, x, y))
+        for a, b in ((_common.A_INIT, _common.B_INIT), ends["mg.compile"])
+    )
+    result = CompiledResult(
+        ends["by hand"],
+        ends["mg.compile"],
+        ends["loss.backward()"],
+        identical,
+        seconds,
+        j_start,
+        j_end,
+        figures,
+    )
+    if not result.converged:
+        _common.warn(
+            f"compiled_line_fit did not converge with lr = {args.lr:g}: the mean squared error "
+            f"went from {j_start:.4g} to {j_end:.4g} (exit status 1)"
+        )
+    return result
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(_common.exit_status(main().converged))

@@ -9,6 +9,7 @@ multiplies the distance to the minimum x* = 1 by (1 − lr/5): lr = 1 shrinks it
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,10 +84,16 @@ class ConvexResult:
     """Rows (x, the notes' (x − 1)/5, minigrad's f'(x))."""
     figures: list[Path]
 
+    @property
+    def converged(self) -> bool:
+        """The run did not blow up and ended closer to x* = 1 than it started."""
+        xs = self.descent.xs
+        return self.descent.diverged_at is None and abs(xs[-1] - X_STAR) < abs(xs[0] - X_STAR)
+
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """The command line: the common options plus the starting point, lr and iterations."""
-    parser = _common.example_parser(__doc__.split("\n\n")[0])
+    parser = _common.example_parser(__doc__.split("\n\n")[0], seed=None)
     parser.add_argument("--x0", type=float, default=10.0, help="starting point")
     parser.add_argument(
         "--lr",
@@ -100,24 +107,23 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def update_rule(lr: float) -> str:
+    """The update in words: the notes' x := x − f'(x) when lr = 1 (step 3 has no lr yet)."""
+    return "x := x − f'(x)" if lr == 1 else f"x := x − lr·f'(x), lr = {lr:g}"
+
+
 def plot(descent: Descent, out: Path, show: bool) -> list[Path]:
-    """The curve with the visited points and arrows, and f(x) against iteration."""
+    """The curve with the visited points and arrows (top), f(x) against iteration (below)."""
     plt = _common.pyplot(show)
     xs = np.array(descent.xs)
     fs = (xs - 1) ** 2 / 10
     with _common.figure_style():
-        fig, (ax_curve, ax_iter) = plt.subplots(1, 2, figsize=(13, 5))
+        fig, (ax_curve, ax_iter) = _common.new_figure(plt, "convex_descent", 2, 1)
         reach = max(float(np.max(np.abs(xs - X_STAR))), 1.0) * 1.1
         grid = np.linspace(X_STAR - reach, X_STAR + reach, 400)
         ax_curve.plot(grid, (grid - 1) ** 2 / 10, color="black", lw=1.5, label="f(x) = (x − 1)²/10")
         ax_curve.plot(
-            xs,
-            fs,
-            "o",
-            color=_common.PATH_COLOR,
-            ms=5,
-            zorder=3,
-            label=f"visited points ({len(xs)})",
+            xs, fs, "o", color=_common.PATH_COLOR, ms=5, zorder=3, label=f"{len(xs)} points visited"
         )
         # Arrows between successive points; after ~15 steps they are too short to see.
         for k in range(min(len(xs) - 1, 15)):
@@ -139,10 +145,11 @@ def plot(descent: Descent, out: Path, show: bool) -> list[Path]:
         ax_curve.plot(
             X_STAR, 0, "*", color=_common.TRUE_COLOR, ms=15, zorder=4, label="minimum x* = 1"
         )
-        ax_curve.set_title(f"x := x − lr·f'(x) with lr = {descent.lr:g}, f' = mg.grad(f)")
+        ax_curve.set_title(f"{update_rule(descent.lr)} from x = {xs[0]:g}")
         ax_curve.set_xlabel("x")
         ax_curve.set_ylabel("f(x)")
         ax_curve.legend(loc="upper center")
+        ax_curve.set_ylim(top=float(np.max((grid - 1) ** 2 / 10)) * 1.6)  # room for the legend
 
         iterations = np.arange(len(xs))
         positive = fs > 0  # f reaches exactly 0 only if x lands on 1; a log axis cannot show 0
@@ -155,7 +162,6 @@ def plot(descent: Descent, out: Path, show: bool) -> list[Path]:
             ax_iter.set_title(f"f(x) against iteration: diverged at step {descent.diverged_at}")
         ax_iter.set_xlabel("iteration")
         ax_iter.set_ylabel("f(x)  (log scale)")
-        fig.tight_layout()
         return _common.save_figures({"convex_descent": fig}, out, show=show)
 
 
@@ -167,7 +173,7 @@ def main(argv: Sequence[str] | None = None) -> ConvexResult:
     table = [(x, hand_df(x), df(x)) for x in (10.0, 5.5, 1.0, -2.0, 0.25)]
     print(
         f"f(x) = (x − 1)²/10 from x = {args.x0:g}: {args.iterations} steps of "
-        f"x := x − lr·f'(x), lr = {args.lr:g}"
+        f"{update_rule(args.lr)}"
     )
     if descent.diverged_at is not None:
         print(
@@ -175,6 +181,11 @@ def main(argv: Sequence[str] | None = None) -> ConvexResult:
             "lr must be below 10 here."
         )
     else:
+        if abs(descent.x - X_STAR) >= abs(args.x0 - X_STAR):
+            print(
+                f"Did not converge: x ended {abs(descent.x - X_STAR):.3g} from the minimum, "
+                f"no closer than the start (lr ≥ 10 does not converge here)."
+            )
         print(
             f"Final x = {descent.x:.12f}  (minimum x* = 1, error {abs(descent.x - X_STAR):.1e}), "
             f"f(x) = {f(mg.Value(descent.x)).data:.3e}"
@@ -185,8 +196,11 @@ def main(argv: Sequence[str] | None = None) -> ConvexResult:
         print(f"  {x:6g}  {hand:12.6f}  {auto:14.6f}  {abs(hand - auto):10.1e}")
     figures = plot(descent, args.out, args.show)
     print(_common.report_paths(figures))
-    return ConvexResult(descent, descent.x, (descent.x - 1) ** 2 / 10, table, figures)
+    result = ConvexResult(descent, descent.x, (descent.x - 1) ** 2 / 10, table, figures)
+    if not result.converged:
+        _common.warn(f"convex_descent did not converge with lr = {args.lr:g} (exit status 1)")
+    return result
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(_common.exit_status(main().converged))

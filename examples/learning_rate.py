@@ -28,7 +28,7 @@ from line_fit import fit
 
 CONVEX_LRS = {
     0.1: "too small",
-    1.0: "good, the notes' x := x − f'(x)",
+    1.0: "good, the notes' lr",
     9.5: "borderline",
     12.0: "divergent",
 }
@@ -36,7 +36,7 @@ LINE_LRS = {
     1e-4: "too small",
     0.01: "good",
     0.3: "borderline",
-    1.0: "divergent, no lr as the notes first tried",
+    1.0: "divergent, the notes' first try",
 }
 RUN_COLORS = ("tab:gray", "tab:green", "tab:orange", "tab:red")
 
@@ -123,16 +123,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def _mark(ax: Any, x: float, y: float, color: str, text: str, *, below: bool = False) -> None:
-    ax.plot(x, y, "X", color=color, ms=11, mec="black", zorder=6)
+    # Not clipped: a mark on the edge of the axes is drawn whole, over the frame.
+    ax.plot(x, y, "X", color=color, ms=11, mec="black", zorder=6, clip_on=False)
     ax.annotate(
         text,
         xy=(x, y),
-        xytext=(8, -16 if below else -4),
+        xytext=(10, -18 if below else -5),
         textcoords="offset points",
         color=color,
-        fontsize=9,
         fontweight="bold",
         zorder=6,
+        va="center" if not below else "top",
     )
 
 
@@ -140,7 +141,7 @@ def _draw(ax_path: Any, ax_dist: Any, runs: Sequence[Run], limits: tuple[float, 
     lo, hi = limits
     for k, run in enumerate(runs):
         color = RUN_COLORS[k % len(RUN_COLORS)]
-        label = f"lr = {run.lr:g}" + (f": {run.role}" if run.role else "")
+        label = f"lr = {run.lr:g}" + (f": {run.role.split(',')[0]}" if run.role else "")
         # The good run on top; the noisy borderline one a little transparent.
         style = {"color": color, "lw": 1.3, "label": label, "zorder": 4 if k == 1 else 2}
         if k == 2:
@@ -158,7 +159,7 @@ def _draw(ax_path: Any, ax_dist: Any, runs: Sequence[Run], limits: tuple[float, 
                 end,
                 shown[-1],
                 color,
-                f"leaves the plot at step {end}, diverged at step {run.diverged_at}",
+                f"leaves the plot at step {end}",
                 below=bool(shown[-1] >= hi),
             )
             _mark(
@@ -167,37 +168,35 @@ def _draw(ax_path: Any, ax_dist: Any, runs: Sequence[Run], limits: tuple[float, 
         else:
             ax_path.plot(steps, np.clip(path, lo, hi), **style)
         ax_dist.semilogy(steps, np.maximum(run.distance, 1e-300), **style)
-    ax_path.set_ylim(lo, hi)
+    pad = 0.06 * (hi - lo)  # the marks at the clipping limits stay inside the axes
+    ax_path.set_ylim(lo - pad, hi + pad)
 
 
 def plot(result: SweepResult, out: Path, show: bool) -> list[Path]:
-    """A 2×2 figure: each problem's trajectories (top) and distances to the minimum (bottom)."""
+    """Two blocks, one per problem: its trajectories, its distances to the minimum, a legend."""
     plt = _common.pyplot(show)
     with _common.figure_style():
-        fig, ((conv_path, line_path), (conv_dist, line_dist)) = plt.subplots(
-            2, 2, figsize=(14, 9.5)
-        )
+        fig = plt.figure(figsize=_common.figure_size("learning_rate"), layout="constrained")
+        convex, line = fig.subfigures(2, 1, hspace=0.04)
+        conv_path, conv_dist = convex.subplots(2, 1, sharex=True)
+        line_path, line_dist = line.subplots(2, 1, sharex=True)
         _draw(conv_path, conv_dist, result.convex, (-12.0, 12.0))
         conv_path.axhline(X_STAR, color="black", ls=":", lw=1)
         conv_path.set_title("Convex descent x := x − lr·f'(x), f(x) = (x − 1)²/10")
-        conv_path.set_xlabel("step")
-        conv_path.set_ylabel("x  (clipped to ±12)")
+        conv_path.set_ylabel("x (clipped)")
         conv_dist.set_title("Distance to the minimum x* = 1 (stable for lr < 10)")
         conv_dist.set_xlabel("step")
-        conv_dist.set_ylabel("|x − 1|  (log scale)")
+        conv_dist.set_ylabel("|x − 1|")
 
         _draw(line_path, line_dist, result.line, (-4.0, 6.0))
         line_path.axhline(_common.A_STAR, color="black", ls=":", lw=1)
         line_path.set_title("Line fit, per-sample SGD: the slope a")
-        line_path.set_xlabel("update (one per sample)")
-        line_path.set_ylabel("a  (clipped to [−4, 6])")
+        line_path.set_ylabel("a (clipped)")
         line_dist.set_title("Distance of (a, b) to the least-squares line")
         line_dist.set_xlabel("update (one per sample)")
-        line_dist.set_ylabel("‖(a, b) − (a, b)_lstsq‖  (log scale)")
-        for ax in (conv_path, conv_dist, line_path, line_dist):
-            ax.legend(loc="best", fontsize=8.5)
-        fig.suptitle("The learning rate decides: creep, converge, oscillate or blow up")
-        fig.tight_layout()
+        line_dist.set_ylabel("distance")
+        for block, ax in ((convex, conv_path), (line, line_path)):
+            block.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=2)
         return _common.save_figures({"learning_rate": fig}, out, show=show)
 
 

@@ -16,6 +16,7 @@ Run ``python examples/line_fit.py --help`` for the options (momentum, full-batch
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -179,7 +180,18 @@ class LineFitResult:
     a_lstsq: float
     b_lstsq: float
     gap: float
+    j_start: float
+    """The mean squared error of the starting line, J(a₀, b₀)."""
+    j_end: float
+    """J at the end: below `j_start` if the run went downhill."""
+    j_min: float
+    """J of the least-squares line, the lowest there is."""
     figures: list[Path]
+
+    @property
+    def converged(self) -> bool:
+        """The run did not blow up and ended lower than it started."""
+        return self.fit.diverged_at is None and bool(self.j_end < self.j_start)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -220,71 +232,68 @@ def plot(result: LineFitResult, x: np.ndarray, y: np.ndarray, out: Path, show: b
     """Draw the three figures: (a, b) against updates, the lines over the data, the loss."""
     plt = _common.pyplot(show)
     fit_ = result.fit
-    steps = np.arange(len(fit_.a_path))
-    unit = "update (one per sample)" if fit_.batch == "sample" else "update (one per epoch)"
+    updates = np.arange(len(fit_.a_path))
+    unit = "update, one per sample" if fit_.batch == "sample" else "update, one per epoch"
     with _common.figure_style():
-        # 1. The notes' two panels: a and b against updates, with where they should end.
-        params, (ax_a, ax_b) = plt.subplots(1, 2, figsize=(12, 4.5))
+        # 1. The notes' two panels, a and b against updates, on a log axis: with per-sample
+        #    steps everything happens in the first few thousand of the 100,000 updates.
+        params, (ax_a, ax_b) = _common.new_figure(plt, "line_fit_params", 2, 1, sharex=True)
         for ax, path, name, star, lsq in (
             (ax_a, fit_.a_path, "a", _common.A_STAR, result.a_lstsq),
             (ax_b, fit_.b_path, "b", _common.B_STAR, result.b_lstsq),
         ):
-            ax.plot(steps, path, color=_common.FIT_COLOR, lw=1.5, label=f"{name} during training")
+            # Update 0 (the start) cannot sit on a log axis: the path is drawn from update 1.
+            ax.semilogx(updates[1:], path[1:], color=_common.FIT_COLOR, label=f"{name}")
             ax.axhline(
-                star, color=_common.TRUE_COLOR, ls="--", lw=1.2, label=f"true {name}* = {star:g}"
+                star, color=_common.TRUE_COLOR, ls="--", lw=1.5, label=f"true {name}* = {star:g}"
             )
-            ax.axhline(
-                lsq, color="black", ls=":", lw=1.2, label=f"least squares {name} = {lsq:.4f}"
-            )
-            ax.set_title(f"{name} values")
-            ax.set_xlabel(unit)
+            ax.axhline(lsq, color="black", ls=":", lw=1.5, label=f"least squares {lsq:.4f}")
             ax.set_ylabel(name)
             ax.legend(loc="lower right")
-        params.suptitle(
-            f"Parameters during SGD (lr = {fit_.lr:g}, {BATCH_NAMES[fit_.batch]}"
+        ax_a.set_title(
+            f"SGD, lr = {fit_.lr:g}, {BATCH_NAMES[fit_.batch]}"
             + (f", momentum {fit_.momentum:g}" if fit_.momentum else "")
-            + "): gradients from loss.backward()"
+            + f": {fit_.steps:,} updates"
         )
-        params.tight_layout()
+        ax_b.set_xlabel(f"{unit} (log scale)")
 
-        # 2. The data with the true, initial and fitted lines.
-        lines, ax = plt.subplots(figsize=(7.5, 5.5))
+        # 2. The data with the true, initial and fitted lines. The fit lies almost on the
+        #    true line: it is drawn wide and pale, the true line dashed on top of it.
+        lines, ax = _common.new_figure(plt, "line_fit_lines")
         ax.scatter(
             x, y, s=14, color=_common.DATA_COLOR, alpha=0.8, label=f"data ({len(x)} samples)"
         )
         grid = np.linspace(x.min() - 0.2, x.max() + 0.2, 2)
-        for a, b, color, ls, label in (
-            (_common.A_STAR, _common.B_STAR, _common.TRUE_COLOR, "--", "true"),
-            (_common.A_INIT, _common.B_INIT, _common.INITIAL_COLOR, ":", "initial"),
-            (result.a, result.b, _common.FIT_COLOR, "-", "fitted"),
+        for a, b, color, style, label in (
+            (result.a, result.b, _common.FIT_COLOR, {"ls": "-", "lw": 6, "alpha": 0.45}, "fitted"),
+            (_common.A_STAR, _common.B_STAR, _common.TRUE_COLOR, {"ls": "--", "lw": 2}, "true"),
+            (
+                _common.A_INIT,
+                _common.B_INIT,
+                _common.INITIAL_COLOR,
+                {"ls": ":", "lw": 2.5},
+                "initial",
+            ),
         ):
             ax.plot(
-                grid,
-                a * grid + b,
-                color=color,
-                ls=ls,
-                lw=2,
-                label=f"{label}: y = {a:.3f}·x {b:+.3f}",
+                grid, a * grid + b, color=color, label=f"{label}: y = {a:.3f}·x {b:+.3f}", **style
             )
         ax.set_title("The data and the line before and after training")
         ax.set_xlabel("x")
         ax.set_ylabel("y")
         ax.legend(loc="upper left")
-        lines.tight_layout()
 
         # 3. The loss per epoch, on a log scale: it falls to the noise floor.
-        loss, ax = plt.subplots(figsize=(7.5, 4.5))
+        loss, ax = _common.new_figure(plt, "line_fit_loss")
         epochs = np.arange(1, len(fit_.epoch_loss) + 1)
-        ax.semilogy(
-            epochs, fit_.epoch_loss, color=_common.FIT_COLOR, lw=1.8, label="mean loss of the epoch"
+        ax.loglog(epochs, fit_.epoch_loss, color=_common.FIT_COLOR, label="mean loss of the epoch")
+        ax.axhline(
+            result.j_min, color="black", ls=":", lw=1.5, label=f"least squares {result.j_min:.4f}"
         )
-        floor = float(np.mean((result.a_lstsq * x + result.b_lstsq - y) ** 2))
-        ax.axhline(floor, color="black", ls=":", lw=1.2, label=f"least-squares minimum {floor:.4f}")
         ax.set_title("Mean squared error during training")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("mean (ŷ − y)²  (log scale)")
+        ax.set_xlabel("epoch (log scale)")
+        ax.set_ylabel("mean (ŷ − y)²")
         ax.legend(loc="upper right")
-        loss.tight_layout()
 
         return _common.save_figures(
             {"line_fit_params": params, "line_fit_lines": lines, "line_fit_loss": loss},
@@ -301,7 +310,13 @@ def main(argv: Sequence[str] | None = None) -> LineFitResult:
     fit_ = fit(x, y, lr=lr, epochs=args.epochs, batch=args.batch, momentum=args.momentum)
     a_lstsq, b_lstsq = _common.least_squares(x, y)
     gap = max(abs(fit_.a - a_lstsq), abs(fit_.b - b_lstsq))
-    result = LineFitResult(fit_, fit_.a, fit_.b, a_lstsq, b_lstsq, gap, figures=[])
+    j_start, j_end, j_min = (
+        float(_common.mean_squared_error(a, b, x, y))
+        for a, b in ((_common.A_INIT, _common.B_INIT), (fit_.a, fit_.b), (a_lstsq, b_lstsq))
+    )
+    result = LineFitResult(
+        fit_, fit_.a, fit_.b, a_lstsq, b_lstsq, gap, j_start, j_end, j_min, figures=[]
+    )
     print(
         f"Fitting y = a·x + b to {len(x)} samples "
         f"(true a* = {_common.A_STAR:g}, b* = {_common.B_STAR:g}, "
@@ -319,14 +334,21 @@ def main(argv: Sequence[str] | None = None) -> LineFitResult:
             f"Diverged at update {fit_.diverged_at}: a = {fit_.a:.3g}, b = {fit_.b:.3g}. "
             "Try a smaller --lr."
         )
+    elif not result.converged:
+        print(
+            f"Did not converge: the mean squared error grew from {j_start:.4g} to {j_end:.4g}. "
+            "Try a smaller --lr."
+        )
     print(f"Start:          a = {_common.A_INIT:+.6f}, b = {_common.B_INIT:+.6f}")
     print(f"Final (SGD):    a = {fit_.a:+.6f}, b = {fit_.b:+.6f}")
     print(f"Least squares:  a = {a_lstsq:+.6f}, b = {b_lstsq:+.6f}  (numpy lstsq, no gradients)")
     print(f"Gap:            |Δa| = {abs(fit_.a - a_lstsq):.2e}, |Δb| = {abs(fit_.b - b_lstsq):.2e}")
     result.figures = plot(result, x, y, args.out, args.show)
     print(_common.report_paths(result.figures))
+    if not result.converged:
+        _common.warn(f"line_fit did not converge with lr = {lr:g} (exit status 1)")
     return result
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(_common.exit_status(main().converged))

@@ -282,7 +282,7 @@ def compare(
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """The command line: the common options plus the starts, lr, tolerance and iterations."""
-    parser = _common.example_parser(__doc__.split("\n\n")[0])
+    parser = _common.example_parser(__doc__.split("\n\n")[0], seed=None)
     parser.add_argument("--x0", type=float, default=10.0, help="start on the notes' f")
     parser.add_argument(
         "--g-x0",
@@ -373,7 +373,7 @@ def _curve_panel(ax: Any, c: Comparison, fn: Callable[[mg.Value], mg.Value], tit
         "--",
         color=MODEL_COLOR,
         lw=2.2,
-        label=f"Taylor model at x = {x0:g}",
+        label=f"Taylor model at {x0:g}",
         zorder=3,
     )
     ax.plot(
@@ -383,7 +383,7 @@ def _curve_panel(ax: Any, c: Comparison, fn: Callable[[mg.Value], mg.Value], tit
         color=GD_COLOR,
         ms=4,
         alpha=0.8,
-        label=f"gradient descent (lr = {c.lr:g}): {_steps(c.descent)}",
+        label=f"descent (lr = {c.lr:g}): {_steps(c.descent)}",
         zorder=4,
     )
     newton_fs = values(newton_xs)
@@ -411,7 +411,7 @@ def _curve_panel(ax: Any, c: Comparison, fn: Callable[[mg.Value], mg.Value], tit
     ax.plot(x0, values(np.array([x0]))[0], "s", color=_common.INITIAL_COLOR, ms=9, zorder=7)
     ax.plot(x_star, values(np.array([x_star]))[0], "*", color=_common.TRUE_COLOR, ms=16, zorder=7)
     top = float(np.max(curve[np.isfinite(curve)]))  # e^x overflows far out: f is inf there
-    ax.set_ylim(-0.08 * top, 1.1 * top)
+    ax.set_ylim(-0.08 * top, 1.8 * top)  # the top part is for the legend
     ax.set_title(title)
     ax.set_xlabel("x")
     ax.set_ylabel("f(x)")
@@ -434,7 +434,7 @@ def _newton_arrows(
             arrowprops={"arrowstyle": "->", "color": NEWTON_COLOR, "lw": 1.8},
             zorder=5,
         )
-    ax.plot(*heads[0], "o", color=MODEL_COLOR, ms=8, zorder=6, label="the model's lowest point")
+    ax.plot(*heads[0], "o", color=MODEL_COLOR, ms=8, zorder=6, label="model's lowest point")
     ax.plot([xs[1]] * 2, [heads[0][1], fs[1]], ":", color=NEWTON_COLOR, lw=1.5)
 
 
@@ -452,10 +452,9 @@ def _distance_panel(ax: Any, c: Comparison, tol: float) -> None:
                 textcoords="offset points",
                 xytext=(8, 4),
                 color=color,
-                fontsize=9,
             )
     ax.axhline(tol, color="0.4", ls=":", lw=1.2, label=f"tolerance {tol:g}")
-    ax.set_ylim(floor / 5, 30 * max(c.descent.distances[0], 1.0))
+    ax.set_ylim(floor / 5, 1e8 * max(c.descent.distances[0], 1.0))  # room for the legend
     ax.set_yticks(10.0 ** np.arange(-15, 2, 3))  # every 10³ (through 10⁻⁶): fewer labels
     ax.set_xlabel("iteration")
     ax.set_ylabel("distance to the minimum")
@@ -466,19 +465,15 @@ def plot_1d(notes: Comparison, gc: Comparison, tol: float, show: bool) -> Any:
     """The two 1-D functions: curves with Newton's jumps (top), distance per iteration (below)."""
     plt = _common.pyplot(show)
     with _common.figure_style():
-        fig, axes = plt.subplots(2, 2, figsize=(11, 9), height_ratios=[1.3, 1])
-        _curve_panel(axes[0, 0], notes, f, "(x − 1)²/10: the model is f itself")
-        _curve_panel(axes[0, 1], gc, g, "log(1 + eˣ) − x/2: a new model at every step")
-        axes[0, 0].legend(loc="upper center")
-        axes[0, 1].legend(loc="lower right")
-        _distance_panel(axes[1, 0], notes, tol)
-        _distance_panel(axes[1, 1], gc, tol)
-        axes[1, 0].set_title("(x − 1)²/10: distance to x* = 1")
-        axes[1, 1].set_title("log(1 + eˣ) − x/2: distance to x* = 0")
-        fig.suptitle(
-            "Newton x := x − f'(x)/f''(x) jumps to the lowest point of the Taylor model (dashed)"
-        )
-        fig.tight_layout()
+        fig, axes = _common.new_figure(plt, "newton_1d", 4, 1, height_ratios=[1.3, 1, 1.3, 1])
+        _curve_panel(axes[0], notes, f, "(x − 1)²/10: the model is f itself")
+        _curve_panel(axes[2], gc, g, "log(1 + eˣ) − x/2: a new model each step")
+        axes[0].legend(loc="upper center", ncols=2)
+        axes[2].legend(loc="upper center", ncols=2)
+        _distance_panel(axes[1], notes, tol)
+        _distance_panel(axes[3], gc, tol)
+        axes[1].set_title("(x − 1)²/10: distance to x* = 1")
+        axes[3].set_title("log(1 + eˣ) − x/2: distance to x* = 0")
     return fig
 
 
@@ -491,7 +486,7 @@ def plot_rosenbrock(c: Comparison, tol: float, show: bool) -> Any:
         for r in (c.newton, c.descent)
     )
     with _common.figure_style():
-        fig, (ax, ax_dist) = plt.subplots(1, 2, figsize=(11.5, 6.4), width_ratios=[1.15, 1])
+        fig, (ax, ax_dist) = _common.new_figure(plt, "newton_rosenbrock", 2, 1)
         everything = np.vstack([newton_path, descent_path])
         a_lo, b_lo = np.min(everything, axis=0) - 0.4
         a_hi, b_hi = np.max(everything, axis=0) + 0.4
@@ -507,7 +502,7 @@ def plot_rosenbrock(c: Comparison, tol: float, show: bool) -> Any:
             colors="0.6",
             linewidths=0.8,
         )
-        ax.clabel(contours, levels[::2], fmt="%.2g", fontsize=8, colors="0.35")
+        ax.clabel(contours, levels[1::4], fmt="%.2g", fontsize=_common.FONT_PT, colors="0.35")
         ax.plot(
             descent_path[:, 0],
             descent_path[:, 1],
@@ -552,7 +547,7 @@ def plot_rosenbrock(c: Comparison, tol: float, show: bool) -> Any:
         ax.set_xlabel("a")
         ax.set_ylabel("b")
         ax.set_title("Rosenbrock (1 − a)² + 100·(b − a²)², log-spaced contours")
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2)
+        handles, labels = ax.get_legend_handles_labels()
 
         for r, color, marker in ((c.descent, GD_COLOR, None), (c.newton, NEWTON_COLOR, "D")):
             d = np.array(r.distances)
@@ -563,8 +558,10 @@ def plot_rosenbrock(c: Comparison, tol: float, show: bool) -> Any:
         ax_dist.set_xlabel("iteration (log scale)")
         ax_dist.set_ylabel("distance to (1, 1)")
         ax_dist.set_title("Distance to the minimum")
-        ax_dist.legend(loc="lower right")
-        fig.tight_layout()
+        more, more_labels = ax_dist.get_legend_handles_labels()
+        fig.legend(
+            handles + more[2:], labels + more_labels[2:], loc="outside lower center", ncols=2
+        )
     return fig
 
 

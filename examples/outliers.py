@@ -15,6 +15,7 @@ by full-batch gradient descent on the mean loss, with minigrad computing every g
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,6 +67,11 @@ class OutlierResult:
     outliers: list[int]
     figures: list[Path]
 
+    @property
+    def converged(self) -> bool:
+        """No fit blew up."""
+        return all(run.diverged_at is None for run in self.fits.values())
+
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """The command line: the common options plus the outliers and the descent."""
@@ -87,7 +93,7 @@ def plot(result: OutlierResult, x: np.ndarray, y: np.ndarray, out: Path, show: b
     """The data with the three fitted lines; the three losses and their gradients."""
     plt = _common.pyplot(show)
     with _common.figure_style():
-        fits_fig, ax = plt.subplots(figsize=(8, 6))
+        fits_fig, ax = _common.new_figure(plt, "outliers")
         inlier = np.ones(len(x), dtype=bool)
         inlier[result.outliers] = False
         ax.scatter(x[inlier], y[inlier], s=14, color=_common.DATA_COLOR, label="data")
@@ -105,7 +111,8 @@ def plot(result: OutlierResult, x: np.ndarray, y: np.ndarray, out: Path, show: b
             _common.A_STAR * grid + _common.B_STAR,
             "--",
             color=_common.TRUE_COLOR,
-            lw=2,
+            lw=2.5,
+            zorder=5,  # on top: l1_loss's line lies almost on it
             label=f"true: y = {_common.A_STAR:g}·x + {_common.B_STAR:g}",
         )
         for name, run in result.fits.items():
@@ -116,14 +123,13 @@ def plot(result: OutlierResult, x: np.ndarray, y: np.ndarray, out: Path, show: b
                 lw=2,
                 label=f"{name}: y = {run.a:.2f}·x {run.b:+.2f}",
             )
-        ax.set_title("One line, three losses: the squared error is pulled by the outliers")
+        ax.set_title("One line, three losses: mse_loss is pulled by the outliers")
         ax.set_xlabel("x")
         ax.set_ylabel("y")
         ax.legend(loc="upper left")
-        fits_fig.tight_layout()
 
         # Why: the loss of one residual d = ŷ − y and its gradient, from mg.grad.
-        shapes, (ax_loss, ax_grad) = plt.subplots(1, 2, figsize=(12, 4.5))
+        shapes, (ax_loss, ax_grad) = _common.new_figure(plt, "outliers_losses", 2, 1, sharex=True)
         d = np.linspace(-3, 3, 601)
         for name, loss_fn in LOSSES.items():
 
@@ -138,7 +144,6 @@ def plot(result: OutlierResult, x: np.ndarray, y: np.ndarray, out: Path, show: b
                 d, [derivative(float(v)) for v in d], color=COLORS[name], lw=2, label=_label(name)
             )
         ax_loss.set_title("Loss of one residual d = ŷ − y")
-        ax_loss.set_xlabel("d = ŷ − y")
         ax_loss.set_ylabel("loss")
         ax_loss.set_ylim(-0.2, 6)
         ax_loss.legend(loc="upper center")
@@ -151,10 +156,8 @@ def plot(result: OutlierResult, x: np.ndarray, y: np.ndarray, out: Path, show: b
             "(minigrad, like PyTorch, uses 0)",
             xy=(0, 0),
             xytext=(0.5, -5.2),
-            fontsize=9,
             arrowprops={"arrowstyle": "->", "color": "0.3"},
         )
-        shapes.tight_layout()
         return _common.save_figures(
             {"outliers": fits_fig, "outliers_losses": shapes}, out, show=show
         )
@@ -188,8 +191,10 @@ def main(argv: Sequence[str] | None = None) -> OutlierResult:
     )
     result.figures = plot(result, x, y, args.out, args.show)
     print(_common.report_paths(result.figures))
+    if not result.converged:
+        _common.warn(f"outliers: a fit diverged with lr = {args.lr:g} (exit status 1)")
     return result
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(_common.exit_status(main().converged))

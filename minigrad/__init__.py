@@ -11,9 +11,6 @@ Every function on Values (``mg.exp``, ``mg.maximum``, ...) is an op of the regis
 `minigrad.ops`; its derivative is in the docs' derivative table.
 """
 
-from minigrad import lr_scheduler, nn
-from minigrad.clip import clip_grad_norm_, clip_grad_value_
-from minigrad.compiler import TracingError, compile
 from minigrad.function import Function, FunctionCtx
 from minigrad.gradcheck import GradcheckError, gradcheck
 from minigrad.losses import (
@@ -29,6 +26,7 @@ from minigrad.losses import (
     softmax,
 )
 from minigrad.modes import (
+    TracingError,
     detect_anomaly,
     enable_grad,
     is_anomaly_enabled,
@@ -63,7 +61,47 @@ from minigrad.transforms import (
     vjp,
 )
 from minigrad.value import GradientLostWarning, Parameter, Value
-from minigrad.viz import draw_graph, to_dot
+
+# typing is not imported at run time (it costs more than the rest of `import minigrad`);
+# mypy reads the names below.
+TYPE_CHECKING = False
+
+# Loaded on first use, so `import minigrad` stays light (issue 14: the compiler needs inspect,
+# nn and viz bring pathlib, random, dataclasses): `mg.nn`, `mg.compile`, ... import their module
+# the first time they are read. Type checkers see ordinary imports.
+_LAZY = {
+    "nn": ("minigrad.nn", None),
+    "lr_scheduler": ("minigrad.lr_scheduler", None),
+    "compile": ("minigrad.compiler", "compile"),
+    "clip_grad_norm_": ("minigrad.clip", "clip_grad_norm_"),
+    "clip_grad_value_": ("minigrad.clip", "clip_grad_value_"),
+    "draw_graph": ("minigrad.viz", "draw_graph"),
+    "to_dot": ("minigrad.viz", "to_dot"),
+}
+
+if TYPE_CHECKING:
+    from minigrad import lr_scheduler, nn
+    from minigrad.clip import clip_grad_norm_, clip_grad_value_
+    from minigrad.compiler import compile
+    from minigrad.viz import draw_graph, to_dot
+
+
+def __getattr__(name: str) -> object:
+    """``mg.nn``, ``mg.compile``, ...: import the module that defines `name` on first use."""
+    if name not in _LAZY:
+        raise AttributeError(f"module 'minigrad' has no attribute {name!r}")
+    from importlib import import_module
+
+    module_name, attribute = _LAZY[name]
+    module = import_module(module_name)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value  # later reads find it directly
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __version__ = "0.1.0"
 

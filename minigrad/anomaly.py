@@ -6,16 +6,20 @@ path pays one flag read per op.
 
 from __future__ import annotations
 
-import linecache
 import math
 import os
 import sys
 import weakref
-from collections.abc import Sequence
-from typing import Any
 
 from minigrad.graph import Node
 from minigrad.numbers import data_of
+
+# typing is not imported at run time (it costs more than the rest of `import minigrad`);
+# mypy reads the names below.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
 
 __all__ = ["check_backward", "check_forward"]
 
@@ -36,6 +40,8 @@ def _user_line() -> str:
     if frame is None:
         return "<unknown>"
     filename, lineno = frame.f_code.co_filename, frame.f_lineno
+    import linecache  # on a report only: it imports tokenize and re
+
     code = linecache.getline(filename, lineno).strip()
     where = f'File "{filename}", line {lineno}, in {frame.f_code.co_name}'
     return f"{where}\n    {code}" if code else where

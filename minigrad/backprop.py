@@ -24,20 +24,23 @@ bits.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
-
 from minigrad import anomaly, hooks, modes
 from minigrad.graph import Node, count_consumers
 from minigrad.op import FLOATS, VALUES, Op
 
-__all__ = ["Add", "Local", "on_floats", "on_values", "plus", "release_stuck", "walk"]
+# typing is not imported at run time (it costs more than the rest of `import minigrad`);
+# mypy reads the names below.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import Any, TypeAlias
 
-Local = Callable[[Node, Any], Sequence[Any]]
-"""``local(node, g)``: the parts of ``g`` that go to each of ``node.inputs`` (None: no part)."""
+    Local: TypeAlias = Callable[[Node, Any], Sequence[Any]]
+    """``local(node, g)``: the parts of ``g`` that go to each of ``node.inputs`` (None: no part)."""
+    Add: TypeAlias = Callable[[Node, Any, Any], Any]
+    """``add(node, total, part)``: the sum of two parts of ``node``'s gradient."""
 
-Add = Callable[[Node, Any, Any], Any]
-"""``add(node, total, part)``: the sum of two parts of ``node``'s gradient."""
+__all__ = ["on_floats", "on_values", "plus", "release_stuck", "walk"]
 
 
 def on_floats(node: Node, g: Any) -> Sequence[Any]:

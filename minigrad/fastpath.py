@@ -31,13 +31,17 @@ backward, (a·x + b − y)²):
 
 from __future__ import annotations
 
-from typing import Any
-
 from minigrad import anomaly, modes
 from minigrad.backprop import release_stuck
 from minigrad.graph import Node
 from minigrad.op import FLOATS, Op
 from minigrad.ops import ADD, MUL, POW_CONST, SUB
+
+# typing is not imported at run time (it costs more than the rest of `import minigrad`);
+# mypy reads the names below.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["backward_floats"]
 

@@ -31,9 +31,13 @@ derivative: save inputs and outputs, and compute the rest in ``backward``.
 
 from __future__ import annotations
 
-from typing import Any
-
 from minigrad.op import FLOATS, Namespace, Op
+
+# typing is not imported at run time (it costs more than the rest of `import minigrad`);
+# mypy reads the names below.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["Function", "FunctionCall", "FunctionCtx", "FunctionOp"]
 

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from typing import Any
 
 from minigrad import modes
 from minigrad.numbers import as_float
 from minigrad.transforms import grad, hessian, jacrev, jvp
 from minigrad.value import Value
+
+# typing is not imported at run time (it costs more than the rest of `import minigrad`);
+# mypy reads the names below.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import Any
 
 __all__ = ["GradcheckError", "gradcheck"]
 

@@ -22,9 +22,14 @@ A node's fields:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+# typing is not imported at run time (it costs more than the rest of `import minigrad`);
+# mypy reads the names below.
+TYPE_CHECKING = False
+
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from minigrad.op import Op
 
 __all__ = ["Node", "count_consumers", "topological_order"]

@@ -16,15 +16,20 @@ path while no hook exists anywhere.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable
-from typing import Any
 
 from minigrad.graph import Node
 from minigrad.numbers import as_float
 
-__all__ = ["RemovableHandle", "active", "hooks_of", "register", "run", "table"]
+# typing is not imported at run time (it costs more than the rest of `import minigrad`);
+# mypy reads the names below.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, TypeAlias
 
-Hook = Callable[[Any], Any]
+    Hook: TypeAlias = Callable[[Any], Any]
+
+__all__ = ["RemovableHandle", "active", "hooks_of", "register", "run", "table"]
 
 # id(node) -> (a weak reference to the node, its hooks in order). The walks read `if table:`
 # (not active(), a call) before anything else here: plain backward() pays one dict check.

@@ -9,12 +9,17 @@ imports numpy: this only runs when numpy calls it.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from typing import Any
 
 from minigrad.graph import Node
 from minigrad.numbers import as_float
 from minigrad.ops import REGISTRY, power
+
+# typing is not imported at run time (it costs more than the rest of `import minigrad`);
+# mypy reads the names below.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 __all__ = ["UFUNCS", "numpy_ufunc"]
 

@@ -20,15 +20,20 @@ from __future__ import annotations
 
 import math
 import operator
-import struct
-from collections.abc import Callable, Sequence
-from typing import Any, Literal, SupportsIndex
+from _collections_abc import Sequence  # collections.abc without the collections package
 
 from minigrad.numbers import as_float
 from minigrad.op import FLOATS, Namespace, Op
 from minigrad.ops import SUB
 from minigrad.rounding import LANES, ceil_log2, fma, lane_sum, torch_sum
 from minigrad.value import Value
+
+# typing is not imported at run time (it costs more than the rest of `import minigrad`);
+# mypy reads the names below.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, Literal
 
 __all__ = [
     "EPSILON",
@@ -46,7 +51,8 @@ __all__ = [
     "softmax_of",
 ]
 
-Reduction = Literal["mean", "sum", "none"]
+if TYPE_CHECKING:
+    Reduction = Literal["mean", "sum", "none"]
 
 
 _SCALARS = (Value, float, int)  # checked first: a per-sample loss in a training loop
@@ -144,7 +150,7 @@ def l1_loss(pred: Any, target: Any, reduction: Reduction = "mean") -> Value:
 #   * the width of a SIMD vector: LANES = 4 float64 (AVX2 and the default build); a CPU where
 #     PyTorch runs its AVX-512 kernels adds in 8 lanes, in another order.
 
-EPSILON = struct.unpack("f", struct.pack("f", 1e-12))[0]
+EPSILON = 9.999999960041972e-13  # float32(1e-12); tests/test_losses_classification.py checks it
 """The floor of x·(1 − x) in the gradient of `binary_cross_entropy`: PyTorch's 1e-12, which it
 stores as a float32 (9.99999996e-13), so that the gradient at p = 0 or 1 is ∓1.000000004e12."""
 
@@ -231,12 +237,12 @@ def _numbers(name: str, what: str, xs: object, length: int) -> list[float]:
 
 
 def _class_index(name: str, t: object, n_classes: int, ignore_index: int) -> int:
-    if isinstance(t, bool) or not isinstance(t, int | SupportsIndex):
+    if isinstance(t, bool) or not hasattr(type(t), "__index__"):  # typing.SupportsIndex
         raise TypeError(
             f"{name}: a class index target must be an int; got {type(t).__name__} {t!r} (for "
             "class probabilities, give a list of numbers per sample)"
         )
-    index = operator.index(t)
+    index = operator.index(t)  # type: ignore[arg-type]  # it has __index__
     if index != ignore_index and not 0 <= index < n_classes:
         raise IndexError(
             f"{name}: target {index} is out of bounds: the class index must be in "

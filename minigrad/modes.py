@@ -7,11 +7,19 @@ never changes what another thread records.
 
 from __future__ import annotations
 
-import functools
-import threading
-from collections.abc import Callable, Generator
+# threading and functools are not imported: _thread has what is needed here, and functools
+# (which imports the collections package) only when a switch decorates a function.
+from _thread import _local, allocate_lock
 from types import TracebackType
-from typing import Any, TypeVar
+
+# typing is not imported at run time (it costs more than the rest of `import minigrad`);
+# mypy reads the names below.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Generator
+    from typing import Any, TypeVar
+
+    F = TypeVar("F", bound=Callable[..., object])
 
 __all__ = [
     "TracingError",
@@ -22,8 +30,6 @@ __all__ = [
     "no_grad",
 ]
 
-F = TypeVar("F", bound=Callable[..., object])
-
 
 class TracingError(TypeError):
     """`mg.compile` cannot record what the traced function did.
@@ -33,7 +39,7 @@ class TracingError(TypeError):
     """
 
 
-class _Switches(threading.local):
+class _Switches(_local):  # threading.local is this class
     """The switches of one thread. Class attributes are the defaults every thread starts with."""
 
     grad_enabled: bool = True
@@ -72,7 +78,7 @@ class _Switches(threading.local):
 state = _Switches()
 """The current thread's switches. An op reads ``state.plain`` once; only if it is False, more."""
 
-_lock = threading.Lock()
+_lock = allocate_lock()  # threading.Lock is this function
 special_threads = 0
 """How many threads have a switch off its default (inside no_grad, detect_anomaly or a trace).
 
@@ -118,6 +124,8 @@ class _SwitchBlock:
         state.set(**{self._switch: self._saved.pop()})
 
     def __call__(self, func: F) -> F:
+        import functools
+
         block = type(self)
         code = getattr(func, "__code__", None)
         if code is not None and code.co_flags & 0x20:  # a generator function (CO_GENERATOR)

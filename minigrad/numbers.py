@@ -14,7 +14,12 @@ from __future__ import annotations
 
 import numbers
 import sys
-from typing import Any
+
+# typing is not imported at run time (it costs more than the rest of `import minigrad`);
+# mypy reads the names below.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["ACCEPTED", "as_float", "data_of", "describe", "is_array"]
 

@@ -34,10 +34,14 @@ on Values means "the same object". A test runs every built-in rule with numbers 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
-
 from minigrad.numbers import as_float, data_of
+
+# typing is not imported at run time (it costs more than the rest of `import minigrad`);
+# mypy reads the names below.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 __all__ = ["FLOATS", "VALUES", "Namespace", "Op", "always_smooth"]
 

@@ -16,11 +16,16 @@ here, its row of expected derivatives in tests/test_ops.py, and its export in
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import Any
 
 from minigrad.graph import Node
 from minigrad.op import Namespace, Op
+
+# typing is not imported at run time (it costs more than the rest of `import minigrad`);
+# mypy reads the names below.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 __all__ = [
     "ABS",

@@ -19,18 +19,25 @@ no weight decay, no momentum, no step count.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from _collections_abc import Iterable, Mapping  # collections.abc without the collections package
 from math import fsum
-from typing import Any
 
 from minigrad.modes import enable_grad
 from minigrad.numbers import as_float, data_of, describe
 from minigrad.rounding import BIG, NATIVE_FMA, SPLIT, TINY, fma
 from minigrad.value import Value
 
+# typing is not imported at run time (it costs more than the rest of `import minigrad`);
+# mypy reads the names below.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, TypeAlias
+
+    Group: TypeAlias = dict[str, Any]
+
 __all__ = ["SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop"]
 
-Group = dict[str, Any]
 Buffers = dict[str, float]
 
 

@@ -16,9 +16,13 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Callable, Sequence
-from fractions import Fraction
-from typing import Any
+
+# typing is not imported at run time (it costs more than the rest of `import minigrad`);
+# mypy reads the names below.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import Any
 
 __all__ = [
     "BIG",
@@ -48,6 +52,8 @@ def _fma_exact(a: float, b: float, c: float) -> float:
         return a * b + c  # ±inf or nan from the product: IEEE's a·b is exact here
     if not math.isfinite(c):
         return c  # a finite a·b plus ±inf or nan is c
+    from fractions import Fraction  # rare (huge, tiny or infinite inputs); it imports decimal
+
     product = Fraction(a) * Fraction(b)
     total = product + Fraction(c)
     if total == 0:

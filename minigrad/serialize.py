@@ -33,12 +33,17 @@ from __future__ import annotations
 import copyreg
 import sys
 from _thread import get_ident  # built in, always loaded (threading is not)
-from typing import Any
 
 from minigrad.function import FunctionOp
 from minigrad.graph import Node, topological_order
 from minigrad.op import Op
 from minigrad.ops import REGISTRY
+
+# typing is not imported at run time (it costs more than the rest of `import minigrad`);
+# mypy reads the names below.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "builtin_op",

@@ -8,15 +8,33 @@ the second derivative.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Sequence
-from typing import Any
+from _collections_abc import Sequence  # collections.abc without the collections package
 
 from minigrad import modes
 from minigrad.backprop import on_floats, on_values, walk
 from minigrad.graph import topological_order
 from minigrad.numbers import as_float
 from minigrad.value import Value
+
+# typing is not imported at run time (it costs more than the rest of `import minigrad`);
+# mypy reads the names below.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, TypeAlias
+
+    Linearization: TypeAlias = list[tuple[Any, Sequence[Any]]]
+
+
+def _wraps(f: Callable[..., Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """functools.wraps, imported on first use rather than by `import minigrad`.
+
+    functools imports the collections package, which costs more than the rest of the import.
+    """
+    import functools
+
+    return functools.wraps(f)
+
 
 __all__ = [
     "grad",
@@ -140,7 +158,6 @@ def _reverse(output: Any, seed: Any, nested: bool) -> dict[Any, Any]:
     return walk(output, seed, on_floats)
 
 
-Linearization = list[tuple[Any, Sequence[Any]]]
 """Each node the outputs depend on, parents first, with its local partials ∂node/∂input."""
 
 
@@ -199,7 +216,7 @@ def _differentiate(
     check_argnums(argnums)  # a bad argnums fails at once, not at the first call
     single = isinstance(argnums, int)
 
-    @functools.wraps(f)
+    @_wraps(f)
     def value_and_gradients(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
         positions = resolve_argnums(argnums, len(args), name)
         inputs, (out,), _, nested = _record(f, args, kwargs, positions, name, several=False)
@@ -258,7 +275,7 @@ def grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
     """
     value_and_gradients = _differentiate(f, argnums, "grad")
 
-    @functools.wraps(f)
+    @_wraps(f)
     def gradients(*args: Any, **kwargs: Any) -> Any:
         return value_and_gradients(*args, **kwargs)[1]
 
@@ -401,7 +418,7 @@ def jacrev(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
     """
     check_argnums(argnums)
 
-    @functools.wraps(f)
+    @_wraps(f)
     def jacobian_rows(*args: Any, **kwargs: Any) -> Any:
         positions = resolve_argnums(argnums, len(args), "jacrev")
         inputs, outputs, single, nested = _record(f, args, kwargs, positions, "jacrev", True)
@@ -431,7 +448,7 @@ def jacfwd(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
     """
     check_argnums(argnums)
 
-    @functools.wraps(f)
+    @_wraps(f)
     def jacobian_columns(*args: Any, **kwargs: Any) -> Any:
         positions = resolve_argnums(argnums, len(args), "jacfwd")
         inputs, outputs, single, nested = _record(f, args, kwargs, positions, "jacfwd", True)

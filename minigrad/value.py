@@ -11,12 +11,8 @@ wrapped in a Value.
 
 from __future__ import annotations
 
-import linecache
-import re
 import sys
 import warnings
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Union
 
 from minigrad import anomaly, hooks, modes, op, serialize
 from minigrad.backprop import on_floats, on_values, walk
@@ -27,10 +23,18 @@ from minigrad.numbers import ACCEPTED, as_float, describe, is_array
 from minigrad.op import Op
 from minigrad.ops import ABS, ADD, DIV, MUL, NEG, POW_CONST, REGISTRY, SUB, power
 
-__all__ = ["GradientLostWarning", "Operand", "Parameter", "Value", "apply"]
+# typing is not imported at run time (it costs more than the rest of `import minigrad`);
+# mypy reads the names below.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, TypeAlias
 
-Operand = Union["Value", float]
-"""What an op accepts: a Value or a real number (int, float, bool, numpy real scalar)."""
+__all__ = ["GradientLostWarning", "Parameter", "Value", "apply"]
+
+if TYPE_CHECKING:
+    Operand: TypeAlias = "Value | float"
+    """What an op accepts: a Value or a real number (int, float, bool, numpy real scalar)."""
 
 _state = modes.state
 _new = object.__new__
@@ -55,14 +59,14 @@ class GradientLostWarning(UserWarning):
     """
 
 
-_MATH_CALL = re.compile(r"\bmath\.(\w+)\s*\(")
-
-
 def _warn_gradient_lost(value: Value) -> None:
     """Warn (once per line, Python's default) that ``float(value)`` drops its gradient."""
+    import linecache  # here, not at import: linecache and re cost more than minigrad's core
+    import re
+
     frame = sys._getframe(2)  # the line that called float(), math.sin(), ...
     line = linecache.getline(frame.f_code.co_filename, frame.f_lineno)
-    match = _MATH_CALL.search(line)
+    match = re.search(r"\bmath\.(\w+)\s*\(", line)
     if match and match[1] in REGISTRY:
         instead = f"Use mg.{match[1]}(x) instead of math.{match[1]}(x) to keep it"
     else:

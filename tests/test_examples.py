@@ -32,17 +32,31 @@ loss_landscape = importlib.import_module("loss_landscape")
 outliers = importlib.import_module("outliers")
 learning_rate = importlib.import_module("learning_rate")
 newton = importlib.import_module("newton")
+compiled_line_fit = importlib.import_module("compiled_line_fit")
+classifier = importlib.import_module("classifier")
+
+ALL_EXAMPLES = sorted(p.stem for p in EXAMPLES.glob("*.py") if not p.stem.startswith("_"))
 
 
 def assert_figure(path: Path) -> None:
-    """A PNG that exists, has a sensible size and is not blank."""
+    """A PNG of the size and DPI `_common.FIGURES` gives it, not blank.
+
+    Size: `FIGURE_WIDTH` × the figure's height, in inches, at `DPI` (the docs show it scaled to
+    their ~690 px column, where text of `MIN_FONT_PT` is body-text size).
+    """
     import matplotlib.image
+    from PIL import Image
 
     assert path.is_file(), f"{path} was not written"
-    assert path.stat().st_size > 20_000, f"{path} is suspiciously small"
+    with Image.open(path) as png:
+        size, dpi = png.size, png.info.get("dpi")
+    expected = (
+        round(common.FIGURE_WIDTH * common.DPI),
+        round(common.figure_height(path.stem) * common.DPI),
+    )
+    assert size == expected, f"{path.name}: {size} pixels, expected {expected}"
+    assert dpi is not None and [round(d) for d in dpi] == [common.DPI] * 2, f"{path.name}: {dpi}"
     image = matplotlib.image.imread(path)
-    height, width = image.shape[:2]
-    assert height >= 300 and width >= 400
     # Mostly white background, but a real share of drawn (non-white) pixels.
     drawn = np.mean(image[..., :3].min(axis=-1) < 0.9)
     assert 0.01 < drawn < 0.9, f"{path}: {drawn:.1%} of the pixels are drawn"
@@ -69,6 +83,7 @@ def seed_loop(x: np.ndarray, y_star: np.ndarray, lr: float, epochs: int) -> tupl
 
 def test_convex_descent_reaches_the_minimum_with_mg_grad(tmp_path, capsys):
     result = convex_descent.main(["--out", str(tmp_path)])
+    assert result.converged
 
     assert abs(result.x - 1.0) < 1e-6
     assert len(result.descent.xs) == 101  # the start and 100 updates
@@ -401,34 +416,184 @@ def test_newton_stops_where_the_model_has_no_minimum():
 # --- as a learner runs them -----------------------------------------------------------------
 
 SMALL = {
+    "backprop_graph": [],
+    "classifier": ["--quick", "--quiet"],
+    "compiled_line_fit": ["--epochs", "3"],
     "convex_descent": ["--iterations", "30"],
     "line_fit": ["--epochs", "20"],
     "loss_landscape": ["--epochs", "10"],
     "outliers": ["--epochs", "50"],
     "learning_rate": ["--epochs", "2", "--iterations", "40"],
+    "moons_classifier": ["--points", "12", "--epochs", "2", "--hidden", "4", "--quiet"],
     "newton": ["--max-iterations", "500"],
 }
 
 
-@pytest.mark.parametrize("name", sorted(SMALL))
-def test_script_runs_headless_from_the_command_line(name, tmp_path):
+def run_script(name: str, out: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run examples/NAME.py as a learner does, headless (no display, no MPLBACKEND)."""
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "MPLBACKEND")}
-    completed = subprocess.run(
-        [sys.executable, str(EXAMPLES / f"{name}.py"), "--out", str(tmp_path), *SMALL[name]],
+    return subprocess.run(
+        [sys.executable, str(EXAMPLES / f"{name}.py"), "--out", str(out), *args],
         capture_output=True,
         text=True,
         env=env,
         timeout=120,
         check=False,
     )
+
+
+def test_every_example_is_run_and_has_its_figures_listed():
+    assert sorted(SMALL) == ALL_EXAMPLES
+    assert sorted(common.FIGURES) == ALL_EXAMPLES
+
+
+def test_text_is_body_size_in_the_docs_column():
+    # A font of s points on a figure W inches wide, shown W·DPI px → 690 px, is s·690/(72·W) px.
+    scale = common.DOCS_COLUMN_PX / (72 * common.FIGURE_WIDTH)
+    assert common.MIN_FONT_PT * scale == pytest.approx(common.BODY_TEXT_PX)
+    assert common.FONT_PT * scale >= common.BODY_TEXT_PX
+    style = common.figure_style_rc()
+    sizes = [v for k, v in style.items() if k.endswith("size") and not isinstance(v, str)]
+    assert sizes and min(sizes) >= common.MIN_FONT_PT
+
+
+def test_layout_problems_finds_small_clipped_and_overlapping_text():
+    plt = common.pyplot(show=False)
+    with common.figure_style():
+        fig, ax = plt.subplots(figsize=(common.FIGURE_WIDTH, 3), layout="none")
+        assert common.layout_problems(fig) == []
+        ax.text(0.5, 0.5, "tiny", fontsize=8)
+        ax.text(0.5, 0.5, "on top", fontsize=12)
+        ax.annotate("cut off", xy=(0.5, 0.5), xytext=(2000, 0), textcoords="offset points")
+        problems = common.layout_problems(fig)
+        plt.close(fig)
+    assert any("'tiny' is 8 pt" in p for p in problems)
+    assert any("'tiny' overlaps 'on top'" in p for p in problems)
+    assert any("'cut off' reaches outside the figure" in p for p in problems)
+
+
+@pytest.mark.parametrize("name", sorted(SMALL))
+def test_script_runs_headless_and_writes_the_figures_the_docs_expect(name, tmp_path):
+    completed = run_script(name, tmp_path, *SMALL[name])
     assert completed.returncode == 0, completed.stderr
-    assert completed.stderr == ""
-    assert "Figures:" in completed.stdout
-    assert sorted(tmp_path.glob("*.png")), "no figure written"
+    assert completed.stderr == ""  # no traceback, no warning (layout_problems included)
+    written = sorted(p.stem for p in tmp_path.glob("*.png"))
+    assert written == sorted(common.FIGURES[name])
+    for stem in written:
+        path = tmp_path / f"{stem}.png"
+        if common.FIGURES[name][stem] is None:  # mg.draw_graph's own size
+            from PIL import Image
+
+            with Image.open(path) as png:
+                assert [round(d) for d in png.info["dpi"]] == [common.GRAPH_DPI] * 2
+        else:
+            assert_figure(path)
+
+
+def test_a_run_that_does_not_converge_says_so_and_exits_1(tmp_path):
+    # lr = 0.5 for 5 epochs ends at a = −18: the loss grows, but never past the blow-up limit.
+    completed = run_script("line_fit", tmp_path, "--lr", "0.5", "--epochs", "5")
+    assert completed.returncode == 1
+    assert completed.stderr == "warning: line_fit did not converge with lr = 0.5 (exit status 1)\n"
+    assert "Did not converge: the mean squared error grew from" in completed.stdout
 
 
 @pytest.mark.parametrize(
-    "module", [common, convex_descent, loss_landscape, outliers, newton], ids=lambda m: m.__name__
+    ("module", "args"),
+    [
+        (line_fit, ["--lr", "1", "--epochs", "3"]),  # blows up
+        (convex_descent, ["--lr", "10"]),  # bounces between 10 and −8 for ever
+        (compiled_line_fit, ["--lr", "0.5", "--epochs", "5"]),
+    ],
+    ids=lambda v: getattr(v, "__name__", " ".join(v) if isinstance(v, list) else v),
+)
+def test_every_kind_of_non_convergence_warns(module, args, tmp_path, capsys):
+    result = module.main(["--out", str(tmp_path), *args])
+    assert not result.converged
+    assert common.exit_status(result.converged) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("warning: ") and "did not converge" in err
+
+
+@pytest.mark.parametrize("name", ALL_EXAMPLES)
+def test_help_shows_every_default_the_same_way(name, capsys):
+    module = importlib.import_module(name)
+    with pytest.raises(SystemExit):
+        module.main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--out OUT directory for the figures (PNG) (default: outputs)" in text
+    assert text.count("(default: ") >= 2
+    # Only options that do something: no --seed where nothing is random.
+    assert ("--seed" in text) is (name not in ("convex_descent", "newton"))
+
+
+def test_compiled_line_fit_uses_line_fits_data_and_agrees_to_the_bit(tmp_path, capsys):
+    result = compiled_line_fit.main(["--out", str(tmp_path), "--epochs", "30"])
+    x, y = common.make_dataset(seed=0)
+    a_vals, b_vals = seed_loop(x.tolist(), y.tolist(), lr=0.001, epochs=30)
+    assert result.by_hand == (a_vals[-1], b_vals[-1])  # the notes' loop on line_fit's data
+    assert result.compiled == result.by_hand and result.identical
+    fit = line_fit.fit(x, y, lr=0.001, epochs=30)
+    assert result.backward == (fit.a, fit.b)
+    assert result.converged
+    out = capsys.readouterr().out
+    assert f"a = {result.compiled[0]!r}" in out and f"b = {result.compiled[1]!r}" in out
+    assert "identical to the last bit: True" in out
+    assert [p.name for p in result.figures] == ["compiled_line_fit.png"]
+    assert_figure(result.figures[0])
+
+
+def test_ulps_counts_the_floats_between():
+    one = 1.0
+    assert compiled_line_fit.ulps(one, one) == 0
+    assert compiled_line_fit.ulps(one, math.nextafter(math.nextafter(one, 2), 2)) == 2
+    assert compiled_line_fit.ulps(-0.0, 0.0) == 0
+
+
+def test_classifier_learns_saves_and_reloads(tmp_path, capsys):
+    result = classifier.main(["--out", str(tmp_path), "--quick", "--quiet"])
+    epochs = classifier.QUICK["epochs"]
+    assert len(result.loss) == len(result.lr) == epochs
+    assert result.converged and result.loss[-1] < result.loss[0]
+    assert result.accuracy > 0.5  # better than chance after a few epochs
+    # CosineAnnealingLR from lr 0.03 down along half a cosine (PyTorch's closed form, to rounding).
+    for t, lr in enumerate(result.lr):
+        assert lr == pytest.approx(0.03 * (1 + math.cos(math.pi * t / epochs)) / 2, rel=1e-12)
+    assert result.reloaded_same
+    saved = result.files[-1]
+    copy = classifier.mg.nn.MLP(2, [16, 16, 2], activation="relu")
+    classifier.mg.nn.load(copy, saved)
+    assert copy.state_dict() == result.model.state_dict()
+    assert [p.name for p in result.files] == [
+        "classifier_training.png",
+        "classifier_boundary.png",
+        "classifier.json",
+    ]
+    for path in result.files[:-1]:
+        assert_figure(path)
+    assert "same parameters and predictions: True" in capsys.readouterr().out
+
+
+def test_classifier_loss_is_cross_entropy_on_two_logits():
+    model = classifier.mg.nn.MLP(2, [3, 2], activation="relu", rng=0)
+    points = np.array([[0.5, -1.0], [1.5, 0.25]])
+    logits = classifier.logits_of(model, points)
+    loss = classifier.mg.cross_entropy(logits, [1, 0])
+    expected = np.mean(
+        [
+            -math.log(math.exp(s[t].data) / sum(math.exp(v.data) for v in s))
+            for s, t in zip(logits, [1, 0], strict=True)
+        ]
+    )
+    assert loss.item() == pytest.approx(expected, rel=1e-12)
+    predicted = [int(s[1].data > s[0].data) for s in logits]
+    assert classifier.predict(model, points).tolist() == predicted
+
+
+@pytest.mark.parametrize(
+    "module",
+    [common, convex_descent, compiled_line_fit, outliers, newton],
+    ids=lambda m: m.__name__,
 )
 def test_docstring_examples(module: ModuleType):
     failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)

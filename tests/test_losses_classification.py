@@ -178,3 +178,11 @@ def test_a_saved_model_loads_into_a_model_with_activations(tmp_path):
     new = nn.MLP(2, [4, 1], activation="relu", rng=9)
     nn.load(new, tmp_path / "m.json")
     assert new([0.3, 0.1]).item() == old([0.3, 0.1]).item()
+
+
+def test_the_bce_floor_is_pytorchs_1e_12_stored_as_a_float32():
+    import struct
+
+    from minigrad.losses import EPSILON
+
+    assert struct.unpack("f", struct.pack("f", 1e-12))[0] == EPSILON
