@@ -1,11 +1,13 @@
 """Gradient clipping, as ``torch.nn.utils.clip_grad_norm_`` and ``clip_grad_value_``.
 
 Called between ``loss.backward()`` and ``optimizer.step()``, they rescale or clamp the ``.grad``
-of parameters in place::
+of parameters in place:
 
-    loss.backward()
-    mg.clip_grad_norm_(model.parameters(), max_norm=1.0)
-    opt.step()
+```text
+loss.backward()
+mg.clip_grad_norm_(model.parameters(), max_norm=1.0)
+opt.step()
+```
 
 Each parameter here is one number, so its gradient is what PyTorch would hold in a 0-d float64
 tensor. The results are PyTorch 2.13's (CPU) bit for bit, including the order in which its
@@ -62,10 +64,10 @@ def _norm_type(x: object) -> float:
 def vector_norm(xs: Sequence[float], ord: float = 2.0, *, threads: int = 1) -> float:
     """The p-norm of numbers as ``torch.linalg.vector_norm`` of a 1-d float64 CPU tensor.
 
-    .. code-block:: text
-
-        ‖x‖_p = (Σ |x_i|^p)^(1/p)      ‖x‖_∞ = max |x_i|     ‖x‖_−∞ = min |x_i|
-        ‖x‖_0 = number of x_i ≠ 0 (nan counts)
+    ```text
+    ‖x‖_p = (Σ |x_i|^p)^(1/p)      ‖x‖_∞ = max |x_i|     ‖x‖_−∞ = min |x_i|
+    ‖x‖_0 = number of x_i ≠ 0 (nan counts)
+    ```
 
     Sums are rounded as PyTorch 2.13's CPU kernels round them, so the result is the same bit
     for bit (measured over thousands of random vectors of 1 to 200 numbers for each of
@@ -215,12 +217,12 @@ def clip_grads_with_norm_(
 
     As ``torch.nn.utils.clip_grads_with_norm_``, whose operations are, in float64:
 
-    .. code-block:: text
-
-        coef = (1 / (total_norm + 1e-6)) · max_norm     (PyTorch divides a number by a
-                                                        tensor as reciprocal, then product)
-        coef = min(coef, 1)                             (nan stays nan)
-        g = g · coef                                    (also when coef is 1)
+    ```text
+    coef = (1 / (total_norm + 1e-6)) · max_norm     (PyTorch divides a number by a
+                                                    tensor as reciprocal, then product)
+    coef = min(coef, 1)                             (nan stays nan)
+    g = g · coef                                    (also when coef is 1)
+    ```
 
     Args:
         parameters: A Value or an iterable of Values; those whose ``.grad`` is None are skipped.
@@ -253,10 +255,10 @@ def clip_grad_norm_(
 
     As ``torch.nn.utils.clip_grad_norm_`` (PyTorch 2.13), bit for bit on float64:
 
-    .. code-block:: text
-
-        N = ‖(g_1, …, g_n)‖_p                        (`get_total_norm`)
-        g_i ← g_i · min(max_norm / (N + 10⁻⁶), 1)    (`clip_grads_with_norm_`)
+    ```text
+    N = ‖(g_1, …, g_n)‖_p                        (`get_total_norm`)
+    g_i ← g_i · min(max_norm / (N + 10⁻⁶), 1)    (`clip_grads_with_norm_`)
+    ```
 
     When N is nan or inf the gradients are multiplied all the same (giving nan or 0), unless
     `error_if_nonfinite` asks for an error.
@@ -305,10 +307,10 @@ def clip_grad_value_(
     As ``torch.nn.utils.clip_grad_value_`` (PyTorch 2.13), which clamps from below, then from
     above:
 
-    .. code-block:: text
-
-        g ← −c if g < −c else g
-        g ← c  if g > c  else g          (c = clip_value; a nan gradient stays nan)
+    ```text
+    g ← −c if g < −c else g
+    g ← c  if g > c  else g          (c = clip_value; a nan gradient stays nan)
+    ```
 
     Zeros keep their sign (with c = 0, a −0.0 gradient stays −0.0, −5 becomes −0.0).
 

@@ -1,19 +1,19 @@
 """`Function`: a user-defined op in PyTorch's shape (``torch.autograd.Function``).
 
-::
+```python
+class Softplus(mg.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return max(x, 0.0) + math.log1p(math.exp(-abs(x)))  # log(1 + eˣ), never overflows
 
-    class Softplus(mg.Function):
-        @staticmethod
-        def forward(ctx, x):
-            ctx.save_for_backward(x)
-            return max(x, 0.0) + math.log1p(math.exp(-abs(x)))  # log(1 + eˣ), never overflows
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_values
+        return grad * mg.sigmoid(x)
 
-        @staticmethod
-        def backward(ctx, grad):
-            (x,) = ctx.saved_values
-            return grad * mg.sigmoid(x)
-
-    y = Softplus.apply(mg.Value(0.5))
+y = Softplus.apply(mg.Value(0.5))
+```
 
 ``forward`` gets the inputs' numbers (floats) and returns a number; ``backward`` gets the
 gradient of the output and returns one gradient per input (a single one for one input; None

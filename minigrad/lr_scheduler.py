@@ -1,12 +1,14 @@
 """Learning-rate schedulers: they change ``group["lr"]`` of an optimizer's parameter groups.
 
 As in ``torch.optim.lr_scheduler`` (PyTorch 2.13), a scheduler is stepped once per epoch (or per
-iteration), after ``optimizer.step()``::
+iteration), after ``optimizer.step()``:
 
-    scheduler = mg.lr_scheduler.StepLR(opt, step_size=30, gamma=0.1)
-    for epoch in range(100):
-        ...                    # forward, backward, opt.step()
-        scheduler.step()
+```text
+scheduler = mg.lr_scheduler.StepLR(opt, step_size=30, gamma=0.1)
+for epoch in range(100):
+    ...                    # forward, backward, opt.step()
+    scheduler.step()
+```
 
 Each scheduler computes the same sequence of learning rates as PyTorch's, bit for bit: the
 same recursive ("chainable") formulas, the same floating-point operations in the same order, on
@@ -238,10 +240,10 @@ class StepLR(LRScheduler):
 
     At epoch t (``last_epoch``), from the group's current lr:
 
-    .. code-block:: text
-
-        lr_t = γ · lr_{t−1}   if t > 0 and t mod step_size = 0
-        lr_t = lr_{t−1}       otherwise
+    ```text
+    lr_t = γ · lr_{t−1}   if t > 0 and t mod step_size = 0
+    lr_t = lr_{t−1}       otherwise
+    ```
 
     so that, with no outside change, lr_t = base_lr · γ^⌊t / step_size⌋.
 
@@ -297,9 +299,9 @@ class MultiStepLR(LRScheduler):
 
     At epoch t, with c(t) the number of times t appears in `milestones`:
 
-    .. code-block:: text
-
-        lr_t = lr_{t−1} · γ^c(t)
+    ```text
+    lr_t = lr_{t−1} · γ^c(t)
+    ```
 
     so that, with no outside change, lr_t = base_lr · γ^(number of milestones ≤ t).
 
@@ -368,10 +370,10 @@ class MultiStepLR(LRScheduler):
 class ExponentialLR(LRScheduler):
     """Multiply each group's lr by γ every epoch.
 
-    .. code-block:: text
-
-        lr_0 = lr (the group's lr when the scheduler is created)
-        lr_t = γ · lr_{t−1}    for t ≥ 1
+    ```text
+    lr_0 = lr (the group's lr when the scheduler is created)
+    lr_t = γ · lr_{t−1}    for t ≥ 1
+    ```
 
     Args:
         optimizer: An optimizer (``param_groups``).
@@ -413,19 +415,19 @@ class CosineAnnealingLR(LRScheduler):
 
     The lr follows, approximately, the closed form (SGDR without restarts)
 
-    .. code-block:: text
-
-        lr_t ≈ η_min + (base_lr − η_min) · (1 + cos(π·t / T_max)) / 2
+    ```text
+    lr_t ≈ η_min + (base_lr − η_min) · (1 + cos(π·t / T_max)) / 2
+    ```
 
     but it is computed, as in PyTorch, recursively from the current lr, so that a change made
     from outside carries on:
 
-    .. code-block:: text
-
-        lr_t = lr_{t−1} + (base_lr − η_min) · (1 − cos(π / T_max)) / 2
-                    if (t − 1 − T_max) mod 2·T_max = 0     (the bottom: 1 + cos = 0 below)
-        lr_t = (1 + cos(π·t / T_max)) / (1 + cos(π·(t − 1) / T_max)) · (lr_{t−1} − η_min) + η_min
-                    otherwise
+    ```text
+    lr_t = lr_{t−1} + (base_lr − η_min) · (1 − cos(π / T_max)) / 2
+                if (t − 1 − T_max) mod 2·T_max = 0     (the bottom: 1 + cos = 0 below)
+    lr_t = (1 + cos(π·t / T_max)) / (1 + cos(π·(t − 1) / T_max)) · (lr_{t−1} − η_min) + η_min
+                otherwise
+    ```
 
     with lr_0 = lr. Past `T_max` the lr climbs back up (the cosine goes on). The result can
     differ from the closed form by a few ulps, and equals PyTorch's recursion bit for bit.
@@ -495,11 +497,11 @@ class LinearLR(LRScheduler):
     s + (e − s)·min(t, N)/N. PyTorch (and so this class) applies it recursively, from the
     current lr:
 
-    .. code-block:: text
-
-        lr_0 = s · lr
-        lr_t = lr_{t−1} · (1 + (e − s) / (N·s + (t − 1)·(e − s)))    for 1 ≤ t ≤ N
-        lr_t = lr_{t−1}                                               for t > N
+    ```text
+    lr_0 = s · lr
+    lr_t = lr_{t−1} · (1 + (e − s) / (N·s + (t − 1)·(e − s)))    for 1 ≤ t ≤ N
+    lr_t = lr_{t−1}                                               for t > N
+    ```
 
     Args:
         optimizer: An optimizer (``param_groups``).
@@ -570,9 +572,9 @@ class LinearLR(LRScheduler):
 class LambdaLR(LRScheduler):
     """Set each group's lr to its base lr times a function of the epoch.
 
-    .. code-block:: text
-
-        lr_t = base_lr · λ(t)
+    ```text
+    lr_t = base_lr · λ(t)
+    ```
 
     Args:
         optimizer: An optimizer (``param_groups``).
@@ -635,17 +637,17 @@ class ReduceLROnPlateau(LRScheduler):
     ``step(metric)`` is called once per epoch with the metric (e.g. a validation loss). With
     mode "min", τ = threshold and ``best`` the best metric so far (+inf at first):
 
-    .. code-block:: text
+    ```text
+    better(m) = m < best·(1 − τ)     (threshold_mode "rel")
+                m < best − τ         (threshold_mode "abs")
+    ("max" mode: m > best·(1 + τ), m > best + τ)
 
-        better(m) = m < best·(1 − τ)     (threshold_mode "rel")
-                    m < best − τ         (threshold_mode "abs")
-        ("max" mode: m > best·(1 + τ), m > best + τ)
-
-        if better(m):  best = m, bad = 0      else: bad = bad + 1
-        if cooling down: cooldown_counter −= 1, bad = 0
-        if bad > patience:
-            for each group: new = max(lr·factor, min_lr); if lr − new > eps: lr = new
-            cooldown_counter = cooldown, bad = 0
+    if better(m):  best = m, bad = 0      else: bad = bad + 1
+    if cooling down: cooldown_counter −= 1, bad = 0
+    if bad > patience:
+        for each group: new = max(lr·factor, min_lr); if lr − new > eps: lr = new
+        cooldown_counter = cooldown, bad = 0
+    ```
 
     Args:
         optimizer: An optimizer (``param_groups``).

@@ -1,14 +1,16 @@
 """`Op`: an operation defined once — its forward on floats and its local derivative.
 
 This is the mechanism every built-in operation uses (`minigrad.ops` is a list of `Op`
-definitions) and the one a user has for an operation of their own::
+definitions) and the one a user has for an operation of their own:
 
-    softplus = mg.Op(
-        "softplus",  # log(1 + eˣ), written so that it never overflows
-        forward=lambda x: max(x, 0.0) + math.log1p(math.exp(-abs(x))),
-        backward=lambda m, g, out, x: (g * m.sigmoid(x),),
-    )
-    softplus(mg.Value(0.5)).backward()
+```python
+softplus = mg.Op(
+    "softplus",  # log(1 + eˣ), written so that it never overflows
+    forward=lambda x: max(x, 0.0) + math.log1p(math.exp(-abs(x))),
+    backward=lambda m, g, out, x: (g * m.sigmoid(x),),
+)
+softplus(mg.Value(0.5)).backward()
+```
 
 An `Op` is called like a function on Values or numbers and returns a `Value`. From its one
 definition the engine, `mg.compile`, `gradcheck`, `detect_anomaly`, graph drawings and the docs'

@@ -366,13 +366,13 @@ class SGD(Optimizer):
     For each parameter p with gradient ∇ (all options off it is p ← p − lr·∇, the notes'
     x := x − f'(x) with a learning rate):
 
-    .. code-block:: text
-
-        g = −∇ if maximize else ∇
-        g = g + λ·p                               (weight_decay λ)
-        b = g on the first step, else μ·b + (1 − τ)·g   (momentum μ, dampening τ)
-        g = g + μ·b if nesterov else b            (only when μ ≠ 0)
-        p = p − lr·g
+    ```text
+    g = −∇ if maximize else ∇
+    g = g + λ·p                               (weight_decay λ)
+    b = g on the first step, else μ·b + (1 − τ)·g   (momentum μ, dampening τ)
+    g = g + μ·b if nesterov else b            (only when μ ≠ 0)
+    p = p − lr·g
+    ```
 
     Each ``x + a·y`` is rounded once, as PyTorch's ``add_(y, alpha=a)`` (a fused multiply-add);
     so every configuration gives PyTorch 2.13's float64 iterates bit for bit (checked over 300
@@ -509,15 +509,15 @@ class Adam(Optimizer):
 
     For each parameter p with gradient ∇, at its step t = 1, 2, … (m = v = 0 before the first):
 
-    .. code-block:: text
-
-        g = −∇ if maximize else ∇
-        g = g + λ·p                  (weight_decay λ: an L2 penalty; AdamW instead
-                                      decays p ← p·(1 − lr·λ) first)
-        m = m + (1 − β₁)·(g − m)     (torch.lerp: β₁·m + (1 − β₁)·g)
-        v = β₂·v + (1 − β₂)·g²
-        v̂ = max(v̂, v) if amsgrad else v
-        p = p − lr/(1 − β₁ᵗ) · m / (√v̂ / √(1 − β₂ᵗ) + ε)
+    ```text
+    g = −∇ if maximize else ∇
+    g = g + λ·p                  (weight_decay λ: an L2 penalty; AdamW instead
+                                  decays p ← p·(1 − lr·λ) first)
+    m = m + (1 − β₁)·(g − m)     (torch.lerp: β₁·m + (1 − β₁)·g)
+    v = β₂·v + (1 − β₂)·g²
+    v̂ = max(v̂, v) if amsgrad else v
+    p = p − lr/(1 − β₁ᵗ) · m / (√v̂ / √(1 − β₂ᵗ) + ε)
+    ```
 
     m/(1 − β₁ᵗ) and v/(1 − β₂ᵗ) undo the pull towards 0 of averages that start at 0 (bias
     correction). The operations and roundings are torch.optim.Adam's (CPU, float64): the lerp
@@ -673,15 +673,15 @@ class RMSprop(Optimizer):
 
     For each parameter p with gradient ∇ (v = 0, ḡ = 0, b = 0 before the first step):
 
-    .. code-block:: text
-
-        g = −∇ if maximize else ∇
-        g = g + λ·p                          (weight_decay λ)
-        v = α·v + (1 − α)·g²
-        ḡ = ḡ + (1 − α)·(g − ḡ)              (centered only)
-        s = √(v − ḡ²) + ε if centered else √v + ε
-        b = μ·b + g/s;  p = p − lr·b         (momentum μ > 0)
-        p = p − lr·g/s                       (otherwise)
+    ```text
+    g = −∇ if maximize else ∇
+    g = g + λ·p                          (weight_decay λ)
+    v = α·v + (1 − α)·g²
+    ḡ = ḡ + (1 − α)·(g − ḡ)              (centered only)
+    s = √(v − ḡ²) + ε if centered else √v + ε
+    b = μ·b + g/s;  p = p − lr·b         (momentum μ > 0)
+    p = p − lr·g/s                       (otherwise)
+    ```
 
     Roundings as PyTorch's CPU kernels; the same caveat on √ as `Adam`.
 
@@ -794,13 +794,13 @@ class Adagrad(Optimizer):
     For each parameter p with gradient ∇, at its step t = 1, 2, … (S starts at
     ``initial_accumulator_value``):
 
-    .. code-block:: text
-
-        g = −∇ if maximize else ∇
-        g = g + λ·p                          (weight_decay λ)
-        η = lr / (1 + (t − 1)·lr_decay)
-        S = S + g²
-        p = p − η·g / (√S + ε)
+    ```text
+    g = −∇ if maximize else ∇
+    g = g + λ·p                          (weight_decay λ)
+    η = lr / (1 + (t − 1)·lr_decay)
+    S = S + g²
+    p = p − η·g / (√S + ε)
+    ```
 
     Roundings as PyTorch's CPU kernels; the same caveat on √ as `Adam`. As in PyTorch, every
     parameter has its state (t = 0, S) from the start.

@@ -4,11 +4,13 @@
 walk over it. ``mg.compile(f)`` calls ``f`` once with Values (tracing), reads the graph it
 recorded and writes it out as straight-line Python: one line per operation for the forward
 pass, then the chain rule from the output back to the inputs. For the seed's line fit the
-generated code is the hand derivation itself::
+generated code is the hand derivation itself:
 
-    t3 = t2 * t2               # (ŷ − y)²
-    g_t2 = 2.0 * t2            # 2·(ŷ − y)
-    g_a = g_t2 * x             # dL/da = 2·(ŷ − y)·x
+```python
+t3 = t2 * t2               # (ŷ − y)²
+g_t2 = 2.0 * t2            # 2·(ŷ − y)
+g_a = g_t2 * x             # dL/da = 2·(ŷ − y)·x
+```
 
 Its text is kept in ``.source``: a reader sees the derivatives a graph computes.
 
