@@ -241,6 +241,7 @@ def _formula_space() -> dict[str, Any]:
 
 def _power(x: Any, c: Any) -> Any:
     """`minigrad.ops`'s ``x ** c`` per element: the same special exponents, else C's pow."""
+    x = np.float64(x) if x.__class__ is float else x  # 1/0 is inf here, not ZeroDivisionError
     if isinstance(c, float):
         if c == 2.0:
             return x * x
