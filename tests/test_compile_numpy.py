@@ -313,3 +313,24 @@ def test_per_sample_gradients_sum_to_the_full_batch_one(a: float, b: float) -> N
     losses, (da, db) = mg.compile(line_loss, argnums=(0, 1))(a, b, xs, ys)
     mean = mg.compile(line_loss, argnums=(0, 1), reduce="mean")(a, b, xs, ys)
     assert mean == (losses.mean(), (da.mean(), db.mean()))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    case=programs(max_inputs=3, max_steps=8),
+    how=st.sampled_from(["sum", "mean"]),
+    samples=st.lists(st.lists(st.floats(-3, 3), min_size=6, max_size=6), min_size=2, max_size=2),
+)
+def test_random_programs_reduced_as_their_per_sample_results(
+    case: Any, how: str, samples: list[list[float]]
+) -> None:
+    # The reduced code reduces each result as soon as it is final and frees the rest early.
+    program, point = case
+    n = len(point)
+    args = [point[0], *(np.array(s) for s in samples[: n - 1])]
+    per = flat(mg.compile(lambda *xs: program(*xs), argnums=0)(*args))
+    got = flat(mg.compile(lambda *xs: program(*xs), argnums=0, reduce=how)(*args))
+    shape = np.broadcast_shapes(*(np.shape(a) for a in args))
+    for g, p in zip(got, per, strict=True):
+        want = float(getattr(np.broadcast_to(p, shape), how)()) if shape != () else p
+        assert type(g) is float and same(g, want), (g, want)

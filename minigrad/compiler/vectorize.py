@@ -30,6 +30,7 @@ This module imports numpy; nothing else in minigrad does.
 
 from __future__ import annotations
 
+import ast
 import builtins
 import math
 import operator
@@ -59,7 +60,9 @@ __all__ = [
     "PerElement",
     "Vectorized",
     "branches",
+    "free_early",
     "numpy_namespace",
+    "reuse_arrays",
     "vector_backward",
     "vector_forward",
 ]
@@ -331,6 +334,7 @@ def numpy_namespace(space: dict[str, Any]) -> dict[str, Any]:
     vector = dict(space)
     vector.update(NUMPY)
     vector["FLOATS"] = None  # the vectorised backward formulas take no m
+    vector.update(_into=_into, _add=np.add, _subtract=np.subtract, _multiply=np.multiply)
     for handle, x in space.items():
         if isinstance(x, FunctionOp):
             raise TypeError(
@@ -369,6 +373,167 @@ def _rows(xs: tuple[Any, ...]) -> tuple[tuple[int, ...], list[tuple[float, ...]]
     return shape, list(zip(*columns, strict=True))
 
 
+# --- arrays reused: a dead temporary takes the result of + − × ---------------------------------
+
+_UFUNCS = {ast.Add: "_add", ast.Sub: "_subtract", ast.Mult: "_multiply"}
+
+
+def _into(ufunc: Any, a: Any, b: Any, out: Any) -> Any:
+    """``ufunc(a, b)`` written into ``out`` (a dead temporary) when it has the result's shape."""
+    if out.__class__ is np.ndarray and out.shape == np.broadcast_shapes(np.shape(a), np.shape(b)):
+        return ufunc(a, b, out=out)
+    return ufunc(a, b)
+
+
+def reuse_arrays(text: str) -> str:
+    """The generated function with ``t = a + b`` written into ``a``'s array where ``a`` is dead.
+
+    On 10⁶ samples most of the time goes to allocating arrays (the pages of each new 8 MB
+    array are touched for the first time); numpy avoids that in ``a*x + b - y`` by writing
+    into a temporary nothing else holds, and a line per operation hides that from it. Here,
+    for each line ``t = l ∘ r`` (``∘`` one of + − ×), where ``l`` or ``r`` names an array made
+    by an earlier line of arithmetic that no name reads later, the result is written into that
+    array: ``t = _into(_add, l, r, l)``. The same ufunc computes the same numbers; only where
+    they go changes. Arguments, the results of calls (which may return an input) and names
+    read later are never written into.
+    """
+    module = ast.parse(text)
+    function = module.body[0]
+    assert isinstance(function, ast.FunctionDef)
+    body = function.body
+    reads = [
+        {n.id for n in ast.walk(s) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        for s in body
+    ]
+    writes = [
+        {n.id for n in ast.walk(s) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        for s in body
+    ]
+
+    def unused_after(name: str, k: int) -> bool:
+        """Whether the array ``name`` holds at line k is read by ``name`` after line k."""
+        if name in writes[k]:
+            return True
+        for j in range(k + 1, len(body)):
+            if name in reads[j]:
+                return False
+            if name in writes[j]:
+                return True
+        return True
+
+    holder: dict[str, int] = {}  # name -> the array it holds (a number per array)
+    owned: set[int] = set()  # arrays made by arithmetic here: never an argument's
+    made = 0
+    lines = text.split("\n")
+    for k, statement in enumerate(body):
+        if not isinstance(statement, ast.Assign) or not isinstance(statement.targets[0], ast.Name):
+            for name in writes[k]:  # unpacked call results: not ours
+                holder.pop(name, None)
+            continue
+        target, value = statement.targets[0], statement.value
+        if isinstance(value, ast.Name) and value.id in holder:  # g_b = g_t2: one array
+            holder[target.id] = holder[value.id]
+            continue
+        made += 1
+        array = made
+        if isinstance(value, ast.BinOp | ast.UnaryOp):
+            owned.add(array)
+        if isinstance(value, ast.BinOp) and type(value.op) in _UFUNCS:
+            into = None
+            for side in (value.left, value.right):
+                if (
+                    isinstance(side, ast.Name)
+                    and holder.get(side.id) in owned
+                    and all(unused_after(n, k) for n, a in holder.items() if a == holder[side.id])
+                ):
+                    into = side.id
+                    break
+            if into is not None:
+                array = holder[into]
+                left, right = ast.unparse(value.left), ast.unparse(value.right)
+                line = lines[statement.lineno - 1]
+                call = f"_into({_UFUNCS[type(value.op)]}, {left}, {right}, {into})"
+                indent = line[: statement.col_offset]
+                lines[statement.lineno - 1] = (
+                    f"{indent}{target.id} = {call}{line[statement.end_col_offset or 0 :]}"
+                )
+        holder[target.id] = array
+    return "\n".join(lines)
+
+
+def free_early(text: str, reduce: bool) -> str:
+    """The generated function with each array let go after the last line that reads it.
+
+    A name no later line reads gets ``del name``; with `reduce`, a result gets reduced as soon
+    as it is final (``_r_g_a = _reduce(g_a, _shape)``; the function takes the samples' shape
+    as a last argument ``_shape``), so that no more arrays are alive at once than the
+    arithmetic needs: fewer new pages for the allocator to map on every call. The numbers
+    are not touched.
+    """
+    module = ast.parse(text)
+    function = module.body[0]
+    assert isinstance(function, ast.FunctionDef)
+    *body, last = function.body
+    assert isinstance(last, ast.Return) and last.value is not None
+    params = {a.arg for a in function.args.args}
+    returned = {n.id for n in ast.walk(last) if isinstance(n, ast.Name)}
+    local = {
+        n.id
+        for statement in body
+        for n in ast.walk(statement)
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id not in params
+    }
+    local.discard("_")
+    final: dict[str, int] = {}  # name -> the last line it occurs on
+    for k, statement in enumerate(body):
+        for n in ast.walk(statement):
+            if isinstance(n, ast.Name) and n.id in local:
+                final[n.id] = k
+    after: dict[int, list[str]] = {}
+    for name, k in final.items():
+        if name in returned and reduce:
+            after.setdefault(k, []).append(f"    _r_{name} = _reduce({name}, _shape)")
+            after[k].append(f"    del {name}")
+        elif name not in returned:
+            after.setdefault(k, []).append(f"    del {name}")
+    lines = text.split("\n")
+    out = lines[: body[0].lineno - 1] if body else lines[: last.lineno - 1]
+    for k, statement in enumerate(body):
+        out.extend(lines[statement.lineno - 1 : (statement.end_lineno or statement.lineno)])
+        out.extend(after.get(k, []))
+    if reduce:
+
+        class Reduced(ast.NodeTransformer):
+            def visit_Tuple(self, node: ast.Tuple) -> Any:
+                node.elts = [self.visit(e) for e in node.elts]
+                return node
+
+            def generic_visit(self, node: ast.AST) -> Any:
+                if isinstance(node, ast.Name) and node.id in final:
+                    return ast.Name(f"_r_{node.id}", ast.Load())
+                return ast.parse(f"_reduce({ast.unparse(node)}, _shape)", mode="eval").body
+
+        value = Reduced().visit(last.value)
+        out.append(f"    return {ast.unparse(value)}")
+        header = lines[function.lineno - 1]
+        out[function.lineno - 1] = header.replace("):", ", _shape):" if params else "_shape):")
+    else:
+        out.extend(lines[last.lineno - 1 : (last.end_lineno or last.lineno)])
+    return "\n".join(out) + "\n"
+
+
+def _reducer(how: str) -> Callable[[Any, tuple[int, ...]], float]:
+    def reduce(x: Any, shape: tuple[int, ...]) -> float:
+        full = np.broadcast_to(np.asarray(x, dtype=np.float64), shape)
+        if how == "sum":
+            return float(full.sum())
+        if full.size == 0:
+            return math.nan  # the mean of no samples
+        return float(full.mean())
+
+    return reduce
+
+
 # --- the vectorised compiled function ----------------------------------------------------------
 
 
@@ -393,11 +558,14 @@ class Vectorized:
         single: bool,
         reduce: str | None,
     ) -> None:
+        text = free_early(reuse_arrays(text), reduce is not None)
         self.source = text
         self.positions = positions
         self.single = single
         self.reduce = reduce
         vector = numpy_namespace(space)
+        if reduce is not None:
+            vector["_reduce"] = _reducer(reduce)
         exec(builtins.compile(text, f"<mg.compile numpy {fname}>", "exec"), vector)
         self.function: Callable[..., tuple[Any, Any]] = vector[fname]
 
@@ -422,8 +590,10 @@ class Vectorized:
                         "gradients"
                     )
         with np.errstate(all="ignore"):  # inf and nan, as the scalar code returns them
+            if self.reduce is not None:  # reduced by the generated code
+                return self.function(*arrays, shape)
             value, grads = self.function(*arrays)
-            finish = self._reduced if self.reduce else self._per_sample
+            finish = self._per_sample
             value = finish(value, shape, arrays)
             if self.single:
                 return value, finish(grads, shape, arrays)
@@ -434,14 +604,6 @@ class Vectorized:
         if out.shape != shape or any(out is a for a in arrays):  # never an argument's array
             return np.array(np.broadcast_to(out, shape), dtype=np.float64)
         return out
-
-    def _reduced(self, x: Any, shape: tuple[int, ...], arrays: list[Any]) -> float:
-        full = np.broadcast_to(np.asarray(x, dtype=np.float64), shape)
-        if self.reduce == "sum":
-            return float(full.sum())
-        if full.size == 0:
-            return math.nan  # the mean of no samples
-        return float(full.mean())
 
 
 def _as_array(x: Any, i: int) -> Any:
