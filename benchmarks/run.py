@@ -50,6 +50,14 @@ LABELS = {
 }
 
 
+BATCH_LABELS = {
+    "numpy": "hand-written numpy",
+    "compiled": "mg.compile(reduce='mean')",
+    "hand": "hand-written Python loop",
+    "torch": "torch autograd, float64 tensors",
+}
+
+
 def available(name: str) -> bool:
     return importlib.util.find_spec(name) is not None
 
@@ -144,6 +152,37 @@ def bench_mlp(cfg: dict[str, Any], peers: list[str], report: dict[str, Any]) -> 
         "unit": f"seconds per forward + backward over {len(points)} points (MLP 2-16-16-1)",
         "points": len(points),
         **times,
+    }
+
+
+def bench_batch(cfg: dict[str, Any], peers: list[str], report: dict[str, Any]) -> None:
+    """(f) the full-batch line-fit gradient over n samples, numpy arrays: min and median."""
+    if not available("numpy"):
+        report["errors"]["batch_gradient"] = "numpy is not installed"
+        return
+    n = cfg["batch_samples"]
+    xs, ys = w.batch_data(n)
+    names = ["numpy", "compiled", "hand", *[p for p in peers if p in w.BATCH]]
+    runs = setup(w.BATCH, names, (xs, ys), report["errors"], "batch")
+    want = runs["numpy"]()
+    for name, run in runs.items():
+        got = run()
+        report["checks"][f"batch/{name}"] = all(
+            close(g, v, 1e-9) for g, v in zip(got, want, strict=True)
+        )
+    report["checks"]["batch/compiled equals numpy bit for bit"] = runs["compiled"]() == want
+    samples: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(cfg["batch_rounds"]):  # interleaved, as everywhere here
+        for name, run in runs.items():
+            gc.collect()
+            start = time.perf_counter()
+            run()
+            samples[name].append(time.perf_counter() - start)
+    report["results"]["batch_gradient"] = {
+        "unit": f"seconds for the mean loss and its gradient over {n} samples",
+        "samples": n,
+        "min": {name: min(t) for name, t in samples.items()},
+        "median": {name: sorted(t)[len(t) // 2] for name, t in samples.items()},
     }
 
 
@@ -315,6 +354,15 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
             0.25,
             "≤ ¼ of micrograd's",
         )
+    batch = r.get("batch_gradient")
+    for stat in ("min", "median"):
+        add(
+            f"full-batch gradient ({stat}): mg.compile(reduce='mean') / hand-written numpy",
+            batch[stat]["compiled"] / batch[stat]["numpy"] if batch else None,
+            "<=",
+            1.3,
+            "within 1.3× of the same gradient written by hand in numpy",
+        )
     add("import minigrad (seconds)", r["import_time"].get("minigrad"), "<=", 0.050, "under 50 ms")
     add(
         "compiled line-fit step: compiled time / hand-written time",
@@ -386,6 +434,18 @@ def print_table(report: dict[str, Any]) -> None:
         what = "w (a Value)" if operand == "value" else "c (a number)"
         print(f"  y = y · {what:<13} {cells}{extra}")
     print()
+    batch = r.get("batch_gradient")
+    if batch:
+        print(f"(f) full-batch line-fit loss and gradient over {batch['samples']} samples (numpy)")
+        base = batch["min"]["numpy"]
+        for name in batch["min"]:
+            lo, mid = batch["min"][name], batch["median"][name]
+            label = BATCH_LABELS.get(name, name)
+            print(
+                f"  {label:<34}min {fmt_time(lo):>10}   median {fmt_time(mid):>10}   "
+                f"{lo / base:.2f}× the hand-written numpy (min)"
+            )
+        print()
     imp = r["import_time"]
     cells = "   ".join(
         f"{name} {fmt_time(imp[name])}" for name in ["minigrad", *PEERS] if name in imp
@@ -421,6 +481,8 @@ CONFIGS = {
         "chain_rounds": 3,
         "memory_nodes": 100_000,
         "import_rounds": 7,
+        "batch_samples": 1_000_000,
+        "batch_rounds": 15,
     },
     "quick": {
         "rounds": 1,
@@ -430,6 +492,8 @@ CONFIGS = {
         "chain_rounds": 1,
         "memory_nodes": 1_000,
         "import_rounds": 1,
+        "batch_samples": 1_000,
+        "batch_rounds": 1,
     },
 }
 
@@ -467,7 +531,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "checks": {},
         "errors": {},
     }
-    for bench in (bench_line_fit, bench_mlp, bench_chain, bench_memory, bench_import):
+    for bench in (
+        bench_line_fit,
+        bench_mlp,
+        bench_chain,
+        bench_memory,
+        bench_import,
+        bench_batch,
+    ):
         bench(cfg, peers, report)
         gc.collect()
     report["targets"] = targets(report)

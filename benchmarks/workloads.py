@@ -142,6 +142,85 @@ LINE_FIT = {
 }
 
 
+# --- (f) full-batch line-fit gradient over many samples, on numpy arrays ------------------------
+# The mean loss and its gradient (∂/∂a, ∂/∂b) over n samples in one call. numpy is optional:
+# these contenders are built only where it is installed.
+
+
+def batch_data(n: int, seed: int = 0) -> tuple[Any, Any]:
+    """x ~ N(0, 1), y = a*·x + b* + 0.3·N(0, 1) as float64 numpy arrays."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    xs = rng.normal(size=n)
+    return xs, A_STAR * xs + B_STAR + NOISE * rng.normal(size=n)
+
+
+def batch_numpy(xs: Any, ys: Any) -> Callable[[], tuple[float, float, float]]:
+    """The gradient written by hand in numpy: r = a·x + b − y, mean r², mean 2r·x, mean 2r."""
+    a, b = -2.0, -1.0
+
+    def run() -> tuple[float, float, float]:
+        r = a * xs + b - ys
+        return float((r * r).mean()), float((2 * r * xs).mean()), float((2 * r).mean())
+
+    return run
+
+
+def batch_compiled(xs: Any, ys: Any) -> Callable[[], tuple[float, float, float]]:
+    """mg.compile(reduce="mean") on the arrays: the generated code on numpy."""
+    step = mg.compile(line_fit_loss, argnums=(0, 1), reduce="mean")
+
+    def run() -> tuple[float, float, float]:
+        loss, (da, db) = step(-2.0, -1.0, xs, ys)
+        return loss, da, db
+
+    return run
+
+
+def batch_hand(xs: Any, ys: Any) -> Callable[[], tuple[float, float, float]]:
+    """The same means as a Python loop over floats."""
+    xl, yl = xs.tolist(), ys.tolist()
+    a, b = -2.0, -1.0
+
+    def run() -> tuple[float, float, float]:
+        loss = da = db = 0.0
+        for x, y in zip(xl, yl, strict=True):
+            r = a * x + b - y
+            loss += r * r
+            da += 2.0 * r * x
+            db += 2.0 * r
+        n = len(xl)
+        return loss / n, da / n, db / n
+
+    return run
+
+
+def batch_torch(xs: Any, ys: Any) -> Callable[[], tuple[float, float, float]]:
+    """torch autograd on float64 tensors (from_numpy: no copy)."""
+    import torch
+
+    x, y = torch.from_numpy(xs), torch.from_numpy(ys)
+
+    def run() -> tuple[float, float, float]:
+        a = torch.tensor(-2.0, dtype=torch.float64, requires_grad=True)
+        b = torch.tensor(-1.0, dtype=torch.float64, requires_grad=True)
+        loss = ((a * x + b - y) ** 2).mean()
+        loss.backward()
+        assert a.grad is not None and b.grad is not None
+        return loss.item(), a.grad.item(), b.grad.item()
+
+    return run
+
+
+BATCH = {
+    "numpy": batch_numpy,
+    "compiled": batch_compiled,
+    "hand": batch_hand,
+    "torch": batch_torch,
+}
+
+
 # --- (b) MLP 2-16-16-1 (ReLU): forward + backward of the squared error over a batch ---------
 
 SIZES = (2, 16, 16, 1)

@@ -56,6 +56,7 @@ def test_report_has_every_benchmark(quick: tuple[dict[str, Any], str]) -> None:
         "chain_backward",
         "memory_per_node",
         "import_time",
+        "batch_gradient",
     }
     assert CONTENDERS | {"minigrad_sgd"} <= set(results["line_fit_step"])
     assert set(results["mlp_step"]) >= CONTENDERS
@@ -89,7 +90,7 @@ def test_contenders_compute_the_same_results(quick: tuple[dict[str, Any], str]) 
 def test_targets_are_reported_with_a_verdict(quick: tuple[dict[str, Any], str]) -> None:
     report, stdout = quick
     targets = report["targets"]
-    assert len(targets) == 7
+    assert len(targets) == 9  # 7, and the full-batch gradient (min, median)
     for target in targets:
         assert target["op"] in ("<=", ">=")
         if target["value"] is None:  # a peer that is not installed
@@ -100,6 +101,7 @@ def test_targets_are_reported_with_a_verdict(quick: tuple[dict[str, Any], str]) 
             assert target["pass"] is want
     assert "targets (reported, not asserted)" in stdout
     assert "(a) line-fit step" in stdout
+    assert "(f) full-batch line-fit loss" in stdout
 
 
 def test_runs_without_peers(tmp_path: Path) -> None:

@@ -7,6 +7,10 @@ op's backward formula is written out (`minigrad.compiler.symbolic`), or, where i
 the numbers (``relu``, ``maximum``, a user's op...), called at run time; where two parts of a
 gradient meet, the walk's sum becomes a ``+=`` line. Same walk, same order, same sums: the
 compiled gradients equal the engine's bit for bit.
+
+The same lines also serve the vectorised code (`minigrad.compiler.vectorize`), run on numpy
+arrays: without the prologue that makes every argument a float, and with ``g = g + part`` for
+each ``g += part`` (on an array, ``+=`` would write into an array another name still holds).
 """
 
 from __future__ import annotations
@@ -21,15 +25,44 @@ from minigrad.backprop import walk
 from minigrad.compiler.symbolic import SYMBOLS, Sym, literal, sym, symbolic
 from minigrad.function import FunctionOp
 from minigrad.graph import Node, topological_order
+from minigrad.numbers import as_float
 from minigrad.op import FLOATS, Op
 from minigrad.ops import REGISTRY
 
-__all__ = ["RESERVED", "Writer", "function_name", "input_names", "namespace"]
+__all__ = [
+    "RESERVED",
+    "Writer",
+    "as_argument",
+    "as_floats",
+    "function_name",
+    "input_names",
+    "namespace",
+]
 
 RESERVED = re.compile(r"^(t\d+|p\d+|d\d+_\d+|g_.*|_.*|x\d+|float|as_floats|FLOATS|inf|nan)$")
 """Names the generated code uses for itself; an argument or function named so is renamed."""
 
 _BUILTIN = {id(op) for op in REGISTRY.values()}
+
+
+def as_argument(x: object, i: int) -> float:
+    """Argument ``i`` of a compiled function as a float, or a TypeError saying what it is.
+
+    Example:
+        >>> as_argument(1, 0)
+        1.0
+    """
+    if isinstance(x, Node):
+        raise TypeError(
+            f"mg.compile: argument {i} is a Value; a compiled function takes plain numbers "
+            "(pass .data, or use mg.value_and_grad to differentiate through Values)"
+        )
+    return as_float(x, f"mg.compile: argument {i}")
+
+
+def as_floats(*args: object) -> tuple[float, ...]:
+    """The arguments of a compiled function as floats (see `as_argument`)."""
+    return tuple(as_argument(x, i) for i, x in enumerate(args))
 
 
 def namespace() -> dict[str, Any]:
@@ -110,6 +143,9 @@ class Writer:
         self.user_ops: dict[Node, str] = {}  # node of a user op -> the name of its op at run time
         self.temporaries = 0
         self.calls = 0
+        self.head = ""
+        self.prologue = 0  # how many lines at the top check and convert the arguments
+        self.sums: dict[int, str] = {}  # line index of each `g += part` -> `g = g + part`
 
     def emit(self, line: str) -> None:
         """Add one line to the function's body."""
@@ -219,7 +255,9 @@ class Writer:
             return result
 
         def add(node: Node, total: Any, part: Any) -> Any:
-            self.emit(f"{sym(total).text} += {sym(part).text}")
+            name = sym(total)
+            self.sums[len(self.lines)] = f"    {name.text} = {sym(name + part).text}"
+            self.emit(f"{name.text} += {sym(part).text}")
             return total
 
         return walk(self.out, 1.0, local, add, run_hooks=False)
@@ -244,6 +282,7 @@ class Writer:
             else:
                 self.emit(f"if {' or '.join(checks)}:  # ints, numpy scalars become floats")
             self.emit(f"    {_targets(self.names)} = as_floats({', '.join(self.names)})")
+        self.prologue = len(self.lines)
         if self.out.requires_grad:
             self.forward(depends, order)
             value = self.arg(self.out).text
@@ -257,4 +296,14 @@ class Writer:
             results.append(sym(0.0 if total is None else total).text)
         returned = results[0] if single else f"({_targets(results)})"
         self.emit(f"return {value}, {returned}")
+        self.head = head
         return "\n".join([head, *self.lines]) + "\n"
+
+    def unchecked_source(self) -> str:
+        """The same function for arguments that need no check: numpy arrays, say.
+
+        Called after `source`: its lines without the prologue that makes each argument a
+        float, and each ``g += part`` written ``g = g + part`` (the same sum, in a new array).
+        """
+        lines = [self.sums.get(i, line) for i, line in enumerate(self.lines)]
+        return "\n".join([self.head, *lines[self.prologue :]]) + "\n"
