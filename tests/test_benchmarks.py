@@ -90,7 +90,7 @@ def test_contenders_compute_the_same_results(quick: tuple[dict[str, Any], str]) 
 def test_targets_are_reported_with_a_verdict(quick: tuple[dict[str, Any], str]) -> None:
     report, stdout = quick
     targets = report["targets"]
-    assert len(targets) == 9  # 7, and the full-batch gradient (min, median)
+    assert len(targets) == 10  # issue 14's goals: 8, and the full-batch gradient (min, median)
     for target in targets:
         assert target["op"] in ("<=", ">=")
         if target["value"] is None:  # a peer that is not installed
