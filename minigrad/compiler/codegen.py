@@ -39,7 +39,9 @@ __all__ = [
     "namespace",
 ]
 
-RESERVED = re.compile(r"^(t\d+|p\d+|d\d+_\d+|g_.*|_.*|x\d+|float|as_floats|FLOATS|inf|nan)$")
+RESERVED = re.compile(
+    r"^(t\d+|p\d+|d\d+_\d+|g_.*|_.*|x\d+|float|as_floats|other_arguments|FLOATS|inf|nan)$"
+)
 """Names the generated code uses for itself; an argument or function named so is renamed."""
 
 _BUILTIN = {id(op) for op in REGISTRY.values()}
@@ -278,10 +280,10 @@ class Writer:
                 self.emit("if (")
                 for i, check in enumerate(checks):
                     self.emit(f"    {check}" if i == 0 else f"    or {check}")
-                self.emit("):  # an int, a numpy scalar... becomes a float; a str is a TypeError")
+                self.emit("):  # an int, a numpy number or array: converted, or run by numpy")
             else:
-                self.emit(f"if {' or '.join(checks)}:  # ints, numpy scalars become floats")
-            self.emit(f"    {_targets(self.names)} = as_floats({', '.join(self.names)})")
+                self.emit(f"if {' or '.join(checks)}:  # ints, numpy numbers and arrays")
+            self.emit(f"    return other_arguments({', '.join(self.names)})")
         self.prologue = len(self.lines)
         if self.out.requires_grad:
             self.forward(depends, order)
