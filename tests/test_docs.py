@@ -40,15 +40,6 @@ NEVER_INSTALLED = {"torch"}
 # Printed output is checked against the ```text block that follows, on every page.
 UNCHECKED_OUTPUT: set[str] = set()
 
-# Pages whose blocks still lean on earlier ones without a <!-- continues --> marker (the guides,
-# being rewritten elsewhere): they run in page order; run each alone they are expected to fail
-# (strict: once a page is fixed, this test says so, and it leaves the set).
-NOT_YET_ALONE = {
-    f"docs/guides/{name}{lang}.md"
-    for name in ("gradcheck", "nan", "pytorch")
-    for lang in ("", ".ko")
-}
-
 
 def _normalise(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.strip("\n").split("\n"))
@@ -115,10 +106,6 @@ PAGES = [p for p in docs_blocks.markdown_pages() if "```python" in p.read_text(e
 def test_code_blocks_run(page: Path, alone: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MPLBACKEND", "Agg")
     name = str(page.relative_to(ROOT))
-    if alone and name in NOT_YET_ALONE:
-        with pytest.raises(AssertionError, match="does not run on its own"):
-            run_page(page.read_text(encoding="utf-8"), name, alone=True)
-        return
     skipped = run_page(page.read_text(encoding="utf-8"), name, alone=alone)
     if skipped:
         pytest.skip("the other blocks ran; skipped " + "; ".join(skipped))
