@@ -50,13 +50,14 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     error = pred - y
     loss = error**2
     labels = {ax: "a·x", pred: "ŷ", error: "ŷ − y", loss: "L"}
-    sample = f"x = {x:.4g}, y = {y:.4g} (the constants), a = {a.data:g}, b = {b.data:g}"
+    sample = f"x = {x:.4g}, y = {y:.4g}, a = {a.data:g}, b = {b.data:g}"
 
     before = mg.draw_graph(
         loss,
         args.out / f"backprop_graph_before.{args.format}",
         labels=labels,
-        title=f"Forward pass: L = (a·x + b − y)² computed, no gradient yet\n{sample}",
+        title=f"Forward pass: L = (a·x + b − y)²\ncomputed, no gradient yet\n{sample}",
+        direction="TB",
     )
     loss.backward()
     hand_a = 2 * x * (pred.data - y)
@@ -65,8 +66,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         loss,
         args.out / f"backprop_graph_after.{args.format}",
         labels=labels,
-        title="After loss.backward(): each grad is dL/d(node), filled right to left\n"
-        f"a.grad = 2·x·(ŷ − y) = {a.grad:.4g},  b.grad = 2·(ŷ − y) = {b.grad:.4g}",
+        title="After loss.backward(): each grad\nis dL/d(node), filled bottom up\n"
+        f"a.grad = 2·x·(ŷ − y) = {a.grad:.4g}\nb.grad = 2·(ŷ − y) = {b.grad:.4g}",
+        direction="TB",
     )
     dot = args.out / "backprop_graph.dot"
     dot.write_text(mg.to_dot(loss, labels=labels), encoding="utf-8")

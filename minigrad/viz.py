@@ -6,12 +6,12 @@ Parameters (shown by name) and other Values; plain numbers in an op are constant
 small boxes next to the op that uses them.
 
 `draw_graph` needs no system binary (no Graphviz): it lays the graph out itself, in layers
-from left to right. An op's layer is the length of the longest path from a leaf to it, so
-the inputs are on the left and the output on the right; each op sits one column right of its
-latest input, each leaf one column left of its first consumer. An edge that skips columns
-passes between the boxes of the columns it crosses, and within a column the nodes are ordered
-to follow their neighbours (a few sweeps of the barycenter heuristic), which keeps edges short
-and rarely crossing.
+from left to right (or, with ``direction="TB"``, from top to bottom). An op's layer is the
+length of the longest path from a leaf to it, so the inputs come first and the output last;
+each op sits one layer after its latest input, each leaf one layer before its first consumer.
+An edge that skips layers passes between the boxes of the layers it crosses, and within a
+layer the nodes are ordered to follow their neighbours (a few sweeps of the barycenter
+heuristic), which keeps edges short and rarely crossing.
 
 Both walk the graph with an explicit stack (no recursion).
 """
@@ -180,11 +180,16 @@ def to_dot(root: Value, *, labels: Mapping[Value, str] | None = None) -> str:
 
 # --- layout ------------------------------------------------------------------------------------
 
-_COLUMN = 2.3  # inches between layer centres
-_ROW = 0.95  # inches between node centres in a layer
-_BOX = (1.75, 0.66)  # width, height of a Value's box, inches
-_SMALL = (0.8, 0.34)  # of a constant's box
+_ROW = 0.95  # inches between node centres in a layer ("TB": scaled to fit boxes side by side)
+_BOX = (0.9, 0.6)  # the narrowest width and the height of a Value's box, inches
+_SMALL = (0.6, 0.34)  # of a constant's box
+_PAD = 0.12  # inches between a box's widest text and its sides
 _LANE = 0.3  # height taken by an edge passing through a layer
+_GAP = {"LR": 0.55, "TB": 0.38}  # inches between the boxes of two neighbouring layers
+_SIDE_GAP = 0.3  # inches between neighbouring boxes of one layer, top to bottom ("TB")
+_DIRECTIONS = {"LR": "left to right", "TB": "top to bottom"}
+_DPI = 150
+_FONTS = {"title": 11.0, "name": 8.5, "numbers": 8.0, "constant": 8.0}  # points
 
 
 @dataclass
@@ -195,12 +200,6 @@ class _Edge:
     target: _Node
     waypoints: list[_Node]
     repeat: int  # 0 for the first edge between these two nodes, 1 for the second (x·x), ...
-
-
-def _size(node: _Node) -> tuple[float, float]:
-    if node.kind == "waypoint":
-        return (0.0, 0.0)
-    return _SMALL if node.kind == "constant" else _BOX
 
 
 def _order_layers(nodes: list[_Node]) -> tuple[list[list[_Node]], list[_Edge]]:
@@ -271,28 +270,47 @@ def draw_graph(
     labels: Mapping[Value, str] | None = None,
     title: str | None = None,
     max_nodes: int = DEFAULT_MAX_NODES,
+    direction: str = "LR",
 ) -> Path:
     """Draw the graph that computed `root` into a PNG, SVG or PDF file, with matplotlib.
 
-    Inputs are on the left, the output on the right (layers by longest path from the leaves).
     Each Value's box shows its op or name, its data and its grad; Parameters are orange, ops
     blue, the output green, constants small dashed boxes. Call it before and after
     ``backward()`` to see the gradients arrive.
+
+    The boxes are in layers: an op's layer is the length of the longest path from a leaf to
+    it, so every edge goes from a lower layer to a higher one. With ``direction="LR"`` (the
+    default) the layers are columns, inputs on the left and the output on the right; with
+    ``"TB"`` they are rows, inputs at the top and the output at the bottom. The picture is
+    about as long as the graph is deep (``L`` layers) and as wide as its widest layer (``n``
+    boxes) the other way, so for a graph of ``L`` layers of at most ``n`` boxes
+
+    ```text
+    "LR":  width ≈ L·(w + 0.55 in),  height ≈ n·0.95 in
+    "TB":  width ≈ n·(w + 0.3 in),   height ≈ L·(h + 0.38 in)
+    ```
+
+    where ``w`` fits the widest text of a box (at least 0.9 in) and ``h`` = 0.6 in. A chain
+    like the line fit's loss (5 layers of at most 2 boxes) is wide and short in "LR", and
+    narrow in "TB": choose "TB" where the width is limited, a page or a text column. The text
+    is 8 to 11 points and the file is written at 150 dots per inch; a narrow "TB" picture
+    shown at its own size keeps its text at about 16 px.
 
     Args:
         root: The output Value, usually a loss.
         path: The file to write; its suffix (.png, .svg or .pdf) chooses the format.
         labels: Optional names for Values, e.g. ``{pred: "ŷ"}``, shown in their boxes.
-        title: A title above the graph.
+        title: A title above the graph; a newline in it starts a new line.
         max_nodes: Refuse graphs with more boxes than this (Values plus constants).
+        direction: ``"LR"``: layers left to right; ``"TB"``: layers top to bottom.
 
     Returns:
         The path written.
 
     Raises:
         TypeError: `root` is not a Value.
-        ValueError: The graph has more than `max_nodes` boxes, or the suffix is not one of
-            .png, .svg, .pdf.
+        ValueError: The graph has more than `max_nodes` boxes, the suffix is not one of
+            .png, .svg, .pdf, or `direction` is not "LR" or "TB".
         ImportError: matplotlib is not installed.
 
     Example:
@@ -302,6 +320,9 @@ def draw_graph(
         >>> loss.backward()
         >>> mg.draw_graph(loss, os.path.join(tempfile.mkdtemp(), "graph.png")).suffix
         '.png'
+        >>> tall = mg.draw_graph(loss, os.path.join(tempfile.mkdtemp(), "g.svg"), direction="TB")
+        >>> tall.name
+        'g.svg'
     """
     target = Path(path)
     if target.suffix.lower() not in _FORMATS:
@@ -311,6 +332,9 @@ def draw_graph(
         )
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
         raise ValueError(f"max_nodes must be a positive int; got {max_nodes!r}")
+    if not isinstance(direction, str) or direction not in _DIRECTIONS:
+        accepted = ", ".join(f"{key!r} ({words})" for key, words in _DIRECTIONS.items())
+        raise ValueError(f"direction must be one of {accepted}; got {direction!r}")
     nodes = _build(root, labels)
     if len(nodes) > max_nodes:
         n_constants = sum(node.kind == "constant" for node in nodes)
@@ -321,43 +345,103 @@ def draw_graph(
             "pass a larger max_nodes=, or use to_dot() with Graphviz."
         )
     layers, edges = _order_layers(nodes)
-    _render(layers, edges, target, title)
+    _render(layers, edges, title, direction).savefig(target, dpi=_DPI)
     return target
 
 
-def _render(layers: list[list[_Node]], edges: list[_Edge], target: Path, title: str | None) -> None:
+def _render(
+    layers: list[list[_Node]], edges: list[_Edge], title: str | None, direction: str
+) -> Any:
+    """The matplotlib Figure of the ordered layers, in inches (one data unit is one inch)."""
     from matplotlib.figure import Figure  # lazily: matplotlib is optional
+    from matplotlib.font_manager import FontProperties
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
     from matplotlib.path import Path as CurvePath
+    from matplotlib.textpath import TextToPath
 
-    low = min(node.y - _size(node)[1] / 2 for layer in layers for node in layer) - 0.25
-    high = max(node.y + _size(node)[1] / 2 for layer in layers for node in layer) + 0.25
-    title_lines = title.count("\n") + 1 if title else 0
-    high += 0.3 * title_lines + (0.2 if title else 0.0)
-    left, right = -_COLUMN / 2 + 0.1, len(layers) * _COLUMN - _COLUMN / 2 - 0.1
-    # Room for the title (about 0.11 inch per character at 12 points) on a narrow graph.
-    need = max([3.0] + [0.11 * len(line) + 0.4 for line in (title or "").split("\n")])
-    if right - left < need:
-        left, right = (left + right - need) / 2, (left + right + need) / 2
+    def width(text: str, size: float, weight: str = "normal", family: str = "sans-serif") -> float:
+        """The width in inches of the widest line of `text` at `size` points."""
+        prop = FontProperties(family=family, weight=weight, size=size)
+        measure = TextToPath().get_text_width_height_descent
+        return max(measure(line, prop, ismath=False)[0] for line in text.split("\n")) / 72
+
+    boxes = [n for layer in layers for n in layer if n.kind not in ("waypoint", "constant")]
+    constants = [n for layer in layers for n in layer if n.kind == "constant"]
+    # Every Value's box is as wide as the widest text of any box, so the layers line up.
+    texts = [width(n.title, _FONTS["name"], weight="bold") for n in boxes]
+    texts += [width(line, _FONTS["numbers"], family="monospace") for n in boxes for line in n.lines]
+    box = (max([_BOX[0], *(t + 2 * _PAD for t in texts)]), _BOX[1])
+    small_w = max([_SMALL[0], *(width(n.title, _FONTS["constant"]) + _PAD for n in constants)])
+    small = (min(small_w, box[0]), _SMALL[1])
+
+    def size(node: _Node) -> tuple[float, float]:
+        if node.kind == "waypoint":
+            return (0.0, 0.0)
+        return small if node.kind == "constant" else box
+
+    index = {id(node): i for i, layer in enumerate(layers) for node in layer}
+    if direction == "LR":
+        step = box[0] + _GAP["LR"]
+
+        def centre(node: _Node) -> tuple[float, float]:
+            return (index[id(node)] * step, node.y)
+
+        def out_of(node: _Node) -> tuple[float, float]:  # where an edge leaves a box
+            x, y = centre(node)
+            return (x + size(node)[0] / 2, y)
+
+        def into(node: _Node) -> tuple[float, float]:  # where an edge arrives
+            x, y = centre(node)
+            return (x - size(node)[0] / 2, y)
+
+        def through(node: _Node) -> list[tuple[float, float]]:  # a waypoint, across its layer
+            x, y = centre(node)
+            return [(x - box[0] / 2, y), (x + box[0] / 2, y)]
+
+    else:  # "TB": the layout's heights become places along a row, top to bottom → left to right
+        step, spread = box[1] + _GAP["TB"], (box[0] + _SIDE_GAP) / _ROW
+
+        def centre(node: _Node) -> tuple[float, float]:
+            return (-node.y * spread, -index[id(node)] * step)
+
+        def out_of(node: _Node) -> tuple[float, float]:
+            x, y = centre(node)
+            return (x, y - size(node)[1] / 2)
+
+        def into(node: _Node) -> tuple[float, float]:
+            x, y = centre(node)
+            return (x, y + size(node)[1] / 2)
+
+        def through(node: _Node) -> list[tuple[float, float]]:
+            x, y = centre(node)
+            return [(x, y + box[1] / 2), (x, y - box[1] / 2)]
+
+    drawn = [n for layer in layers for n in layer]
+    left = min(centre(n)[0] - size(n)[0] / 2 for n in drawn) - 0.2
+    right = max(centre(n)[0] + size(n)[0] / 2 for n in drawn) + 0.2
+    low = min(centre(n)[1] - size(n)[1] / 2 for n in drawn) - 0.25
+    high = max(centre(n)[1] + size(n)[1] / 2 for n in drawn) + 0.25
+    if title:
+        high += (title.count("\n") + 1) * _FONTS["title"] * 1.3 / 72 + 0.25  # 1.3: line spacing
+        need = width(title, _FONTS["title"], weight="bold") + 0.4
+        if right - left < need:  # a title wider than the graph: centre the graph under it
+            left, right = (left + right - need) / 2, (left + right + need) / 2
     fig = Figure(figsize=(right - left, high - low))
     ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
     ax.set_xlim(left, right)
     ax.set_ylim(low, high)
     ax.axis("off")
+    ax.set_xticks([])  # no tick labels, not even hidden ones
+    ax.set_yticks([])
     if title:
-        ax.text((left + right) / 2, high - 0.15, title, ha="center", va="top", fontsize=12,
-                fontweight="bold", linespacing=1.3)  # fmt: skip
-    column = {id(node): i for i, layer in enumerate(layers) for node in layer}
+        ax.text((left + right) / 2, high - 0.15, title, ha="center", va="top",
+                fontsize=_FONTS["title"], fontweight="bold", linespacing=1.3)  # fmt: skip
 
     for edge in edges:
-        source, target_node = edge.source, edge.target
-        points = [(column[id(source)] * _COLUMN + _size(source)[0] / 2, source.y)]
+        points = [out_of(edge.source)]
         for waypoint in edge.waypoints:
-            x = column[id(waypoint)] * _COLUMN
-            points += [(x - _BOX[0] / 2, waypoint.y), (x + _BOX[0] / 2, waypoint.y)]
-        points.append(
-            (column[id(target_node)] * _COLUMN - _size(target_node)[0] / 2, target_node.y)
-        )
+            points += through(waypoint)
+        points.append(into(edge.target))
         style: dict[str, Any] = {
             "arrowstyle": "-|>",
             "mutation_scale": 10,
@@ -373,30 +457,28 @@ def _render(layers: list[list[_Node]], edges: list[_Edge], target: Path, title: 
             arrow = FancyArrowPatch(path=CurvePath(points), **style)
         ax.add_patch(arrow)
 
-    for x_index, layer in enumerate(layers):
-        for node in layer:
-            if node.kind == "waypoint":
-                continue
-            x = x_index * _COLUMN
-            w, h = _size(node)
-            constant = node.kind == "constant"
-            ax.add_patch(
-                FancyBboxPatch(
-                    (x - w / 2, node.y - h / 2),
-                    w,
-                    h,
-                    boxstyle="round,pad=0,rounding_size=0.08",
-                    facecolor=_FILL[node.kind],
-                    edgecolor="#888888" if constant else "#333333",
-                    linestyle="--" if constant else "-",
-                    linewidth=2.0 if node.kind == "output" else 1.0,
-                )
+    for node in drawn:
+        if node.kind == "waypoint":
+            continue
+        (x, y), (w, h) = centre(node), size(node)
+        constant = node.kind == "constant"
+        ax.add_patch(
+            FancyBboxPatch(
+                (x - w / 2, y - h / 2),
+                w,
+                h,
+                boxstyle="round,pad=0,rounding_size=0.08",
+                facecolor=_FILL[node.kind],
+                edgecolor="#888888" if constant else "#333333",
+                linestyle="--" if constant else "-",
+                linewidth=2.0 if node.kind == "output" else 1.0,
             )
-            if constant:
-                ax.text(x, node.y, node.title, ha="center", va="center", fontsize=8)
-                continue
-            ax.text(x, node.y + 0.15, node.title, ha="center", va="center", fontsize=8.5,
-                    fontweight="bold")  # fmt: skip
-            ax.text(x, node.y - 0.12, "\n".join(node.lines), ha="center", va="center",
-                    fontsize=8, family="monospace", linespacing=1.1)  # fmt: skip
-    fig.savefig(target, dpi=150)
+        )
+        if constant:
+            ax.text(x, y, node.title, ha="center", va="center", fontsize=_FONTS["constant"])
+            continue
+        ax.text(x, y + 0.14, node.title, ha="center", va="center", fontsize=_FONTS["name"],
+                fontweight="bold")  # fmt: skip
+        ax.text(x, y - 0.11, "\n".join(node.lines), ha="center", va="center",
+                fontsize=_FONTS["numbers"], family="monospace", linespacing=1.1)  # fmt: skip
+    return fig

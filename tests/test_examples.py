@@ -12,6 +12,7 @@ import importlib
 import itertools
 import math
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -470,6 +471,40 @@ def test_layout_problems_finds_small_clipped_and_overlapping_text():
     assert any("'tiny' is 8 pt" in p for p in problems)
     assert any("'tiny' overlaps 'on top'" in p for p in problems)
     assert any("'cut off' reaches outside the figure" in p for p in problems)
+
+
+def test_backprop_graph_text_is_body_size_in_the_docs_column(tmp_path, monkeypatch):
+    # mg.draw_graph's figures are not FIGURE_WIDTH wide: they are drawn at GRAPH_DPI and the
+    # docs show them at their own pixel size, shrunk only if wider than the column. A font of
+    # s points then shows at s·GRAPH_DPI/72 px, times DOCS_COLUMN_PX / width when shrunk.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    saved = []
+    save = Figure.savefig
+
+    def spy(fig, *args, **kwargs):
+        saved.append(fig)
+        return save(fig, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", spy)
+    importlib.import_module("backprop_graph").main(["--out", str(tmp_path)])
+    assert len(saved) == len(common.FIGURES["backprop_graph"])
+    for fig in saved:
+        if not isinstance(fig.canvas, FigureCanvasAgg):
+            FigureCanvasAgg(fig)
+        width_px = fig.get_figwidth() * common.GRAPH_DPI
+        shrink = min(1.0, common.DOCS_COLUMN_PX / width_px)
+        texts = [t for ax in fig.axes for t in ax.texts]
+        assert len(texts) > 10
+        smallest = min(t.get_fontsize() for t in texts)
+        assert smallest * common.GRAPH_DPI / 72 * shrink >= common.BODY_TEXT_PX
+        # Clipped or overlapping text; the font sizes layout_problems checks assume
+        # FIGURE_WIDTH, which these figures are not (checked above instead).
+        problems = [
+            p for p in common.layout_problems(fig) if not re.search(r" is [\d.]+ pt \(< ", p)
+        ]
+        assert problems == []
 
 
 @pytest.mark.parametrize("name", sorted(SMALL))

@@ -156,10 +156,90 @@ def test_draw_graph_bad_arguments(tmp_path: Path) -> None:
         mg.draw_graph(loss, tmp_path / "graph.png", max_nodes=0)
 
 
+@pytest.mark.parametrize("bad", ["BT", "RL", "lr", "tb", "", None, 1, ("TB",)])
+def test_draw_graph_direction_must_be_lr_or_tb(tmp_path: Path, bad: object) -> None:
+    loss, _, _, _ = line_fit_sample()
+    with pytest.raises(
+        ValueError,
+        match=r"direction must be one of 'LR' \(left to right\), 'TB' \(top to bottom\); "
+        rf"got {re.escape(repr(bad))}$",
+    ):
+        mg.draw_graph(loss, tmp_path / "graph.png", direction=bad)  # type: ignore[arg-type]
+    assert not (tmp_path / "graph.png").exists()
+
+
+def rendered(loss: mg.Value, direction: str, labels: dict[mg.Value, str] | None = None) -> object:
+    """The matplotlib Figure draw_graph would save, for looking at where things are."""
+    layers, edges = viz._order_layers(viz._build(loss, labels))
+    return viz._render(layers, edges, "a title", direction)
+
+
+def box_texts(fig: object) -> dict[str, tuple[float, float]]:
+    """Each box's name (its bold first line) -> its position, in inches."""
+    (ax,) = fig.axes  # type: ignore[attr-defined]
+    return {t.get_text(): t.get_position() for t in ax.texts if t.get_fontweight() == "bold"}
+
+
+@pytest.mark.parametrize("direction", ["LR", "TB"])
+def test_layers_go_left_to_right_or_top_to_bottom(direction: str) -> None:
+    loss, _, _, _ = line_fit_sample()
+    loss.backward()
+    where = box_texts(rendered(loss, direction))
+    chain = ["a", "mul", "add", "sub", "pow_const"]  # each one layer after the one before
+    across, along = (0, 1) if direction == "LR" else (1, 0)
+    for first, then in itertools.pairwise(chain):
+        if direction == "LR":
+            assert where[then][0] > where[first][0] + 0.5  # one column to the right
+        else:
+            assert where[then][1] < where[first][1] - 0.5  # one row lower
+    # The other way, a layer's boxes sit side by side: b beside mul, in mul's layer.
+    assert where["b"][across] == pytest.approx(where["mul"][across])
+    assert abs(where["b"][along] - where["mul"][along]) > 0.5
+
+
+def test_top_to_bottom_is_narrow_and_tall_for_a_chain(tmp_path: Path) -> None:
+    from PIL import Image
+
+    loss, _, _, _ = line_fit_sample()
+    sizes = {}
+    for direction in ("LR", "TB"):
+        path = mg.draw_graph(loss, tmp_path / f"{direction}.png", direction=direction)
+        with Image.open(path) as png:
+            sizes[direction] = png.size
+    (lr_w, lr_h), (tb_w, tb_h) = sizes["LR"], sizes["TB"]
+    assert lr_w > lr_h and tb_h > tb_w  # 5 layers of at most 2 boxes, along and across
+    assert tb_w < lr_w / 2
+
+
+@pytest.mark.parametrize("direction", ["LR", "TB"])
+def test_boxes_are_as_wide_as_their_text(direction: str) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.patches import FancyBboxPatch
+
+    loss, pred, _, _ = line_fit_sample()
+    long = "a prediction with a long, long name"
+    fig = rendered(loss, direction, {pred: long})
+    FigureCanvasAgg(fig)  # type: ignore[arg-type]
+    (ax,) = fig.axes  # type: ignore[attr-defined]
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    boxes = [p.get_window_extent(renderer) for p in ax.patches if isinstance(p, FancyBboxPatch)]
+    texts = [t for t in ax.texts if t.get_text() != "a title"]
+    assert any(t.get_text() == f"{long} = add" for t in texts)
+    page = fig.bbox  # type: ignore[attr-defined]
+    for text in texts:
+        extent = text.get_window_extent(renderer)
+        assert any(
+            b.x0 <= extent.x0 and extent.x1 <= b.x1 and b.y0 <= extent.y0 and extent.y1 <= b.y1
+            for b in boxes
+        ), f"{text.get_text()!r} sticks out of every box"
+        assert page.x0 <= extent.x0 and extent.x1 <= page.x1
+
+
 def test_a_single_leaf_draws(tmp_path: Path) -> None:
     p = mg.Parameter(1.5, name="alone")
     assert "alone" in mg.to_dot(p)
     assert mg.draw_graph(p, tmp_path / "leaf.png").stat().st_size > 0
+    assert mg.draw_graph(p, tmp_path / "leaf.svg", direction="TB").stat().st_size > 0
 
 
 def test_importing_minigrad_imports_neither_matplotlib_nor_numpy() -> None:
