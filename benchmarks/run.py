@@ -364,7 +364,7 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
         row = mem[f"{operand}_operand"]
         add(
             f"memory per node ({operand} operand), bytes",
-            row["minigrad"],
+            round(row["minigrad"]),  # tracemalloc's mean has a fraction of a byte of noise
             "<=",
             168.0,
             "no regression from 168 B (micrograd: 688–1,168 B)",
