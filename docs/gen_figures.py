@@ -20,6 +20,7 @@ import re
 import sys
 import time
 from pathlib import Path
+from typing import Any, NamedTuple
 
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
@@ -90,8 +91,126 @@ def draw_non_convex(out: Path) -> None:
     plt.close(fig)
 
 
+FULL_BATCH_SAMPLES = 1_000_000
+"""Tutorial step 6, "A million points at once": the data, drawn like step 1's, 10⁴ times more."""
+FULL_BATCH_SGD = (100, 0.1)
+"""The per-sample loop of that section: updates (one per point, the first 100) and learning rate."""
+FULL_BATCH_GD = (20, 0.25)
+"""Its full-batch descent with ``mg.compile(reduce="mean")``: steps and learning rate."""
+FULL_BATCH_HEIGHT = 6.0
+"""Height of full_batch.png in inches (the width is the examples' `FIGURE_WIDTH`)."""
+
+
+class FullBatchRuns(NamedTuple):
+    """The two runs of "A million points at once" and what the figure needs of the data."""
+
+    sgd: Any
+    """(a, b) after each per-sample update, the start first: an array of shape (101, 2)."""
+    gd: Any
+    """(a, b) after each full-batch step, the start first: shape (21, 2)."""
+    moments: dict[str, float]
+    """Means of x², x, x·y, y, y²: J(a, b) = a²·xx + 2ab·x + b² − 2a·xy − 2b·y + yy."""
+    lstsq: tuple[float, float]
+    """The least-squares line (np.polyfit): where full-batch descent ends."""
+
+
+def full_batch_runs() -> FullBatchRuns:
+    """The section's two runs, as its code blocks run them, with every (a, b) along the way."""
+    import numpy as np
+
+    import minigrad as mg
+
+    rng = np.random.default_rng(0)
+    xs = rng.normal(0, 1, size=FULL_BATCH_SAMPLES)
+    ys = 2.0 * xs + 1.0 + 0.3 * rng.normal(0, 1, size=FULL_BATCH_SAMPLES)
+
+    def loss(a: mg.Value, b: mg.Value, x: mg.Value, y: mg.Value) -> mg.Value:
+        return (a * x + b - y) ** 2
+
+    updates, lr_sgd = FULL_BATCH_SGD
+    a, b = mg.Parameter(-2.0), mg.Parameter(-1.0)
+    opt = mg.SGD([a, b], lr=lr_sgd)
+    sgd = [(a.data, b.data)]
+    for x, y in zip(xs[:updates].tolist(), ys[:updates].tolist(), strict=True):
+        opt.zero_grad()
+        loss(a, b, x, y).backward()
+        opt.step()
+        sgd.append((a.data, b.data))
+
+    steps, lr_gd = FULL_BATCH_GD
+    step = mg.compile(loss, argnums=(0, 1), reduce="mean")
+    af, bf = -2.0, -1.0
+    gd = [(af, bf)]
+    for _ in range(steps):
+        _, (da, db) = step(af, bf, xs, ys)
+        af, bf = af - lr_gd * da, bf - lr_gd * db
+        gd.append((af, bf))
+    # J on a grid from the data's moments: 300² points of J without a pass over 10⁶ each.
+    moments = {
+        "xx": float(np.mean(xs * xs)),
+        "x": float(np.mean(xs)),
+        "xy": float(np.mean(xs * ys)),
+        "y": float(np.mean(ys)),
+        "yy": float(np.mean(ys * ys)),
+    }
+    slope, intercept = np.polyfit(xs, ys, 1)
+    return FullBatchRuns(np.array(sgd), np.array(gd), moments, (float(slope), float(intercept)))
+
+
+def draw_full_batch(out: Path) -> None:
+    """full_batch.png: per-sample SGD zig-zags, full batch goes straight, on J's contours."""
+    import _common  # type: ignore[import-not-found]  # examples/, put on sys.path by main
+    import numpy as np
+
+    runs = full_batch_runs()
+    sgd, gd, m, lstsq = runs.sgd, runs.gd, runs.moments, runs.lstsq
+    grid_a, grid_b = np.meshgrid(np.linspace(-2.6, 3.0, 300), np.linspace(-1.6, 2.2, 300))
+    j = (
+        grid_a**2 * m["xx"]
+        + 2 * grid_a * grid_b * m["x"]
+        + grid_b**2
+        - 2 * grid_a * m["xy"]
+        - 2 * grid_b * m["y"]
+        + m["yy"]
+    )
+    plt = _common.pyplot(show=False)
+    with _common.figure_style():
+        fig, ax = plt.subplots(
+            figsize=(_common.FIGURE_WIDTH, FULL_BATCH_HEIGHT), layout="constrained"
+        )
+        levels = [0.3, 1, 3, 10]  # J near its minimum ≈ 0.09 + (a − 2)² + (b − 1)²
+        contours = ax.contour(
+            grid_a, grid_b, j, levels=levels, cmap="viridis", vmin=0.0, vmax=14.0, linewidths=1.0
+        )
+        # Labels below the bowl's bottom, clear of both paths: (a, b) = (2, 1) + r·(cos, sin)(−75°).
+        angle = np.radians(-75.0)
+        spots = [(2 + r * np.cos(angle), 1 + r * np.sin(angle)) for r in (0.46, 0.95, 1.7)]
+        spots.append((-0.95, -0.3))  # J = 10 crosses the plot's left half
+        ax.clabel(contours, fmt="%g", fontsize=_common.FONT_PT, manual=spots)
+        updates, lr_sgd = FULL_BATCH_SGD
+        steps, lr_gd = FULL_BATCH_GD
+        ax.plot(
+            sgd[:, 0], sgd[:, 1], ".-", color=_common.PATH_COLOR, lw=1.2, ms=4,
+            label=f"per sample: {updates} updates, lr = {lr_sgd:g}",
+        )  # fmt: skip
+        ax.plot(
+            gd[:, 0], gd[:, 1], "o-", color=_common.FIT_COLOR, lw=1.6, ms=5,
+            label=f"full batch (10⁶ points): {steps} steps, lr = {lr_gd:g}",
+        )  # fmt: skip
+        ax.plot(-2.0, -1.0, "s", color=_common.INITIAL_COLOR, ms=9, label="start (-2, -1)")
+        ax.plot(*lstsq, "*", color="black", ms=14,
+                label=f"least squares ({lstsq[0]:.3f}, {lstsq[1]:.3f})")  # fmt: skip
+        ax.set(xlabel="a (slope)", ylabel="b (intercept)", aspect="equal")
+        ax.set_title("The same start, two ways down J(a, b)")
+        fig.legend(loc="outside lower center", ncols=1)
+        for problem in _common.layout_problems(fig):
+            print(f"!!! full_batch.png: {problem}", file=sys.stderr)
+        fig.savefig(out / "full_batch.png", dpi=_common.DPI)
+        plt.close(fig)
+
+
 # Figures that no example draws: made here, in assets/figures/<name>/.
-DRAWN_HERE = {"non_convex": draw_non_convex}
+DRAWN_HERE = {"full_batch": draw_full_batch, "non_convex": draw_non_convex}
 
 
 def run_example(name: str) -> bool:
