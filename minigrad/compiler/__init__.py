@@ -243,8 +243,9 @@ def compile(
 
     Returns:
         A function of ``f``'s arguments returning ``(value, gradient)``, with attributes
-        ``source`` (the generated code of the latest trace) and ``sources`` (by number of
-        arguments).
+        ``source`` (the generated code of the latest trace), ``sources`` (by number of
+        arguments), ``numpy_sources`` (the code run on arrays, by number of arguments) and
+        ``reduce``.
 
     Raises:
         TypeError: `f` is not callable or `argnums` is not an int or a tuple of ints. When
