@@ -231,6 +231,12 @@ def reduce_op(op: Op) -> tuple[Any, ...]:
                 return (user_op, (module.__name__, name))
     import pickle
 
+    if getattr(op.forward, "__module__", None) == "minigrad.losses":
+        raise pickle.PicklingError(
+            f"cannot pickle a graph through minigrad's {op.name}: its op is made per call, from "
+            "closures, and cannot be written yet (issue 12). Pickle the model and the optimizer "
+            "(their parameters hold the state), or use copy.deepcopy, which works here."
+        )
     raise pickle.PicklingError(
         f"cannot pickle the op {op.name!r}: a user's mg.Op is stored by the name it is bound to "
         f"at the top level of an importable module (e.g. `{op.name} = mg.Op({op.name!r}, ...)` "

@@ -305,3 +305,13 @@ def test_a_model_whose_grads_are_values_copies(make_copy):
     opt.step()
     opt2.step()
     assert model2.state_dict() == model.state_dict()
+
+
+def test_a_loss_graph_from_the_classification_losses_says_why_it_cannot_be_pickled():
+    # Known gap (issue 12): these losses make one op per call from closures. deepcopy works;
+    # pickle says so plainly instead of blaming "a user's mg.Op".
+    w = mg.Parameter(0.5)
+    for loss in (mg.cross_entropy([w * 1.0, w * 2.0], 1), mg.huber_loss(w, 0.2)):
+        assert copy.deepcopy(loss).data == loss.data
+        with pytest.raises(pickle.PicklingError, match="made per call"):
+            pickle.dumps(loss)
