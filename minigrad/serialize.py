@@ -23,9 +23,13 @@ drops them on pickle too.
 
 Ops are definitions, not data. A built-in op is pickled by its name in
 `minigrad.ops.REGISTRY`; a user's `minigrad.Op` by the module-level name it is bound to
-(``softplus = mg.Op("softplus", ...)`` in an importable module); a ``mg.Function`` call by
-its class's qualified name, with its ctx. Anything else raises `pickle.PicklingError` saying
-so. ``copy.deepcopy`` shares an Op (as it shares a function) and copies a Function call's ctx.
+(``softplus = mg.Op("softplus", ...)`` in an importable module), or else *by value* when its
+forward, backward and smooth are module-level functions or ``functools.partial`` objects of
+them (as the ops the losses make per call: `rebuild_op` reads such an op back, a new op of
+the same functions and options); a ``mg.Function`` call by its class's qualified name, with
+its ctx. Anything else (a lambda or closure not bound to a module-level name) raises
+`pickle.PicklingError` saying so. ``copy.deepcopy`` shares an Op (as it shares a function)
+and copies a Function call's ctx.
 """
 
 from __future__ import annotations
@@ -41,13 +45,19 @@ from minigrad.ops import REGISTRY
 
 # typing is not imported at run time (it costs more than the rest of `import minigrad`);
 # mypy reads the names below.
+# functools.partial is _functools.partial (built in; functools itself imports collections).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from functools import partial
     from typing import Any
+else:
+    from _functools import partial
 
 __all__ = [
     "builtin_op",
     "function_op",
+    "rebuild_op",
     "reduce_function_op",
     "reduce_op",
     "reduce_value",
@@ -187,22 +197,43 @@ def set_grads(pairs: list[tuple[Node, Any]]) -> None:
 # --- ops ---------------------------------------------------------------------------------------
 
 
+def _importable(obj: Any) -> bool:
+    """Whether `obj` is what its module.qualname leads to (so pickle can write it by name)."""
+    import importlib
+
+    module_name = getattr(obj, "__module__", None)
+    qualname = getattr(obj, "__qualname__", None)
+    if not isinstance(module_name, str) or not isinstance(qualname, str):
+        return False
+    if "<locals>" in qualname:
+        return False
+    try:
+        found: Any = importlib.import_module(module_name)
+        for part in qualname.split("."):
+            found = getattr(found, part)
+    except (ImportError, AttributeError):
+        return False
+    return found is obj
+
+
+def _by_value(fn: Any) -> bool:
+    """Whether pickle can write `fn` itself: an importable function, or a partial of one.
+
+    A partial's arguments are written by pickle as they are (one that cannot be pickled
+    raises pickle's own error).
+    """
+    while isinstance(fn, partial):
+        fn = fn.func
+    return _importable(fn)
+
+
 def _picklable(obj: Any, what: str) -> tuple[str, str]:
     """The (module, qualified name) under which `obj` is importable; PicklingError if none."""
-    import importlib
     import pickle
 
     module_name = getattr(obj, "__module__", None)
     qualname = getattr(obj, "__qualname__", None)
-    found: Any = None
-    if isinstance(module_name, str) and isinstance(qualname, str) and "<locals>" not in qualname:
-        try:
-            found = importlib.import_module(module_name)
-            for part in qualname.split("."):
-                found = getattr(found, part)
-        except (ImportError, AttributeError):
-            found = None
-    if found is not obj:
+    if not _importable(obj):
         raise pickle.PicklingError(
             f"cannot pickle {what}: pickle stores it by its importable name (module.qualname), "
             f"and {module_name}.{qualname} does not lead to it (a class or op defined inside a "
@@ -215,8 +246,13 @@ def _picklable(obj: Any, what: str) -> tuple[str, str]:
 def reduce_op(op: Op) -> tuple[Any, ...]:
     """How pickle writes an Op: a built-in by its name, a user's op by where it is defined.
 
+    A user's op bound to no module-level name is written by value (`rebuild_op`) when its
+    forward, backward and smooth are importable functions or ``functools.partial`` objects of
+    them: the ops `minigrad.losses` makes per call are.
+
     Raises:
-        pickle.PicklingError: A user's op that is not bound to a module-level name.
+        pickle.PicklingError: A user's op that is bound to no module-level name and whose
+            functions are not importable (a lambda, a closure).
     """
     if REGISTRY.get(op.name) is op:
         return (builtin_op, (op.name,))
@@ -229,20 +265,37 @@ def reduce_op(op: Op) -> tuple[Any, ...]:
         for name, value in vars(module).items():
             if value is op:
                 return (user_op, (module.__name__, name))
+    functions = (op.forward, op.user_backward, op.smooth)
+    if op.method is None and not op.ufunc and all(_by_value(fn) for fn in functions):
+        options = {
+            "arity": op.arity,
+            "formula": op.formula,
+            "derivative": op.derivative,
+            "edges": op.edges,
+            "smooth": op.smooth,
+            "check": op.check,
+        }
+        return (rebuild_op, (op.name, op.forward, op.user_backward, options))
     import pickle
 
-    if getattr(op.forward, "__module__", None) == "minigrad.losses":
-        raise pickle.PicklingError(
-            f"cannot pickle a graph through minigrad's {op.name}: its op is made per call, from "
-            "closures, and cannot be written yet (issue 12). Pickle the model and the optimizer "
-            "(their parameters hold the state), or use copy.deepcopy, which works here."
-        )
     raise pickle.PicklingError(
         f"cannot pickle the op {op.name!r}: a user's mg.Op is stored by the name it is bound to "
         f"at the top level of an importable module (e.g. `{op.name} = mg.Op({op.name!r}, ...)` "
-        "in mymodule.py), and none was found. Define it so, or use copy.deepcopy, which shares "
-        "ops."
+        "in mymodule.py), or by value when its forward, backward and smooth are module-level "
+        "functions or functools.partial objects of them; it is neither (a lambda or a "
+        "closure?). Define it so, or use copy.deepcopy, which shares ops."
     )
+
+
+def rebuild_op(
+    name: str, forward: Callable[..., float], backward: Callable[..., Any], options: dict[str, Any]
+) -> Op:
+    """An op written by value read back (`reduce_op`): a new op of the same functions.
+
+    `options` are the constructor's keywords (``arity``, ``formula``, ``derivative``,
+    ``edges``, ``smooth``, ``check``); the op is not registered as ``m.<name>``.
+    """
+    return Op(name, forward, backward, **options)
 
 
 def builtin_op(name: str) -> Op:
