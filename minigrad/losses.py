@@ -14,6 +14,10 @@ same formula, the same order of additions), and its backward is PyTorch's gradie
 written with ``m.<op>`` (see `minigrad.op`) so that it runs again on Values for second
 derivatives. Where the results can still differ from PyTorch's, and by how much, is measured and
 said in each docstring (the notes above `LANES` give the two reasons).
+
+Each op's forward and backward are ``functools.partial`` objects of this module's functions
+with plain data (floats, lists, the checked targets), never closures: a graph through a loss
+can be pickled (`minigrad.serialize` writes such an op by value) as well as deep-copied.
 """
 
 from __future__ import annotations
@@ -29,11 +33,15 @@ from minigrad.rounding import LANES, ceil_log2, fma, lane_sum, torch_sum
 from minigrad.value import Value
 
 # typing is not imported at run time (it costs more than the rest of `import minigrad`);
-# mypy reads the names below.
+# mypy reads the names below. functools.partial is _functools.partial (built in; functools
+# itself imports collections).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from functools import partial
     from typing import Any, Literal
+else:
+    from _functools import partial
 
 __all__ = [
     "EPSILON",
@@ -256,7 +264,11 @@ def _data(x: Any) -> float:
 
 
 def _apply(name: str, inputs: list[Any], forward: Callable[..., float], backward: Any) -> Value:
-    """One op for this call: its forward on floats, its backward written with ``m.<op>``."""
+    """One op for this call: its forward on floats, its backward written with ``m.<op>``.
+
+    `forward` and `backward` are ``partial`` objects of this module's functions with plain
+    data, so that the op pickles by value (`minigrad.serialize.reduce_op`).
+    """
     op = Op(name, forward, backward, arity=len(inputs), formula=f"torch.nn.functional.{name}")
     return op(*inputs)  # type: ignore[no-any-return]
 
@@ -303,6 +315,9 @@ class _RowMemo:
         if self.inputs is None or self.inputs != xs:
             self.inputs, self.outputs = xs, self.compute(FLOATS, xs)
         return self.outputs
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_RowMemo, (self.compute,))  # pickled empty: a cache, computed again on use
 
 
 def log_softmax(xs: Sequence[Any]) -> list[Value]:
@@ -382,17 +397,27 @@ def _row_outputs(
 ) -> list[Value]:
     row = _vector(name, "xs", xs)
     memo = _RowMemo(compute)
-    outputs = []
-    for j in range(len(row)):
+    return [
+        _apply(name, row, partial(_row_forward, memo, j), partial(_row_backward, share, j))
+        for j in range(len(row))
+    ]
 
-        def forward(*floats: float, j: int = j) -> float:
-            return memo.get(floats)[j]
 
-        def backward(m: Namespace, g: Any, out: Any, *inputs: Any, j: int = j) -> tuple[Any, ...]:
-            return share(m, g, j, inputs)
+def _row_forward(memo: _RowMemo, j: int, *floats: float) -> float:
+    """Output j of a row (softmax, log_softmax): the forward of its op."""
+    return memo.get(floats)[j]
 
-        outputs.append(_apply(name, row, forward, backward))
-    return outputs
+
+def _row_backward(
+    share: Callable[[Namespace, Any, int, Sequence[Any]], tuple[Any, ...]],
+    j: int,
+    m: Namespace,
+    g: Any,
+    out: Any,
+    *inputs: Any,
+) -> tuple[Any, ...]:
+    """Output j's share of the row's gradient: the backward of its op."""
+    return share(m, g, j, inputs)
 
 
 # --- cross entropy and negative log likelihood ----------------------------------------------
@@ -651,27 +676,35 @@ def _classification_op(
     name: str, rows: list[list[Any]], spec: _Classes, from_logits: bool
 ) -> Value:
     """One op over every score of `rows` (flattened): the loss of `spec`, and its gradient."""
-    c = spec.n_classes
     flat = [x for row in rows for x in row]
-
-    def split(xs: Sequence[Any]) -> list[list[Any]]:
-        return [list(xs[i : i + c]) for i in range(0, len(xs), c)]
-
-    def forward(*xs: float) -> float:
-        scores = split(xs)
-        lp = [log_softmax_of(FLOATS, row) for row in scores] if from_logits else scores
-        return spec.value(lp) if from_logits else spec.nll_value(lp)
-
-    def backward(m: Namespace, g: Any, out: Any, *xs: Any) -> tuple[Any, ...]:
-        grads = spec.logprob_grads(m, g)
-        if from_logits:
-            grads = [
-                _log_softmax_backward(m, row_grads, log_softmax_of(m, row))
-                for row_grads, row in zip(grads, split(xs), strict=True)
-            ]
-        return tuple(x for row in grads for x in row)
-
+    forward = partial(_classification_forward, spec, from_logits)
+    backward = partial(_classification_backward, spec, from_logits)
     return _apply(name, flat, forward, backward)
+
+
+def _split(xs: Sequence[Any], c: int) -> list[list[Any]]:
+    """The flat inputs of a classification op as rows of `c` classes."""
+    return [list(xs[i : i + c]) for i in range(0, len(xs), c)]
+
+
+def _classification_forward(spec: _Classes, from_logits: bool, *xs: float) -> float:
+    """The loss of `spec` from the scores `xs` (flat): the forward of its op."""
+    scores = _split(xs, spec.n_classes)
+    lp = [log_softmax_of(FLOATS, row) for row in scores] if from_logits else scores
+    return spec.value(lp) if from_logits else spec.nll_value(lp)
+
+
+def _classification_backward(
+    spec: _Classes, from_logits: bool, m: Namespace, g: Any, out: Any, *xs: Any
+) -> tuple[Any, ...]:
+    """The gradient of `spec`'s loss for each score (flat): the backward of its op."""
+    grads = spec.logprob_grads(m, g)
+    if from_logits:
+        grads = [
+            _log_softmax_backward(m, row_grads, log_softmax_of(m, row))
+            for row_grads, row in zip(grads, _split(xs, spec.n_classes), strict=True)
+        ]
+    return tuple(x for row in grads for x in row)
 
 
 def _classification(
@@ -836,34 +869,65 @@ def _elementwise(
     n = len(inputs) // per
 
     if reduction == "none" or not sequence:
-        single = reduction == "none"
-        outputs = []
-        for i in range(n):
-            chunk = inputs[per * i : per * i + per]
-
-            def forward(*xs: float, i: int = i) -> float:
-                loss = value(i, xs)
-                return loss if single else _reduce([loss], reduction)
-
-            def backward(m: Namespace, g: Any, out: Any, *xs: Any, i: int = i) -> tuple[Any, ...]:
-                return grads(m, g, 0, i, n, xs)
-
-            outputs.append(_apply(name, chunk, forward, backward))
+        outputs = [
+            _apply(
+                name,
+                inputs[per * i : per * i + per],
+                partial(_element_forward, value, reduction, i),
+                partial(_element_backward, grads, i, n),
+            )
+            for i in range(n)
+        ]
         return outputs if sequence else outputs[0]
 
     mean_n = n if reduction == "mean" else 0
+    forward = partial(_elements_forward, value, reduction, per, n)
+    backward = partial(_elements_backward, grads, per, n, mean_n)
+    return _apply(name, inputs, forward, backward)
 
-    def forward_all(*xs: float) -> float:
-        return _reduce([value(i, xs[per * i : per * i + per]) for i in range(n)], reduction)
 
-    def backward_all(m: Namespace, g: Any, out: Any, *xs: Any) -> tuple[Any, ...]:
-        return tuple(
-            grad
-            for i in range(n)
-            for grad in grads(m, g, mean_n, i, n, xs[per * i : per * i + per])
-        )
+def _element_forward(
+    value: Callable[[int, Sequence[float]], float], reduction: str, i: int, *xs: float
+) -> float:
+    """Element i's loss (its reduction "mean" or "sum" when it is a scalar loss alone)."""
+    loss = value(i, xs)
+    return loss if reduction == "none" else _reduce([loss], reduction)
 
-    return _apply(name, inputs, forward_all, backward_all)
+
+def _element_backward(
+    grads: Callable[[Namespace, Any, int, int, int, Sequence[Any]], tuple[Any, ...]],
+    i: int,
+    n: int,
+    m: Namespace,
+    g: Any,
+    out: Any,
+    *xs: Any,
+) -> tuple[Any, ...]:
+    """The gradients of element i's inputs (its op alone: no mean's 1/n)."""
+    return grads(m, g, 0, i, n, xs)
+
+
+def _elements_forward(
+    value: Callable[[int, Sequence[float]], float], reduction: str, per: int, n: int, *xs: float
+) -> float:
+    """The mean or sum of the n elements' losses (`per` inputs each)."""
+    return _reduce([value(i, xs[per * i : per * i + per]) for i in range(n)], reduction)
+
+
+def _elements_backward(
+    grads: Callable[[Namespace, Any, int, int, int, Sequence[Any]], tuple[Any, ...]],
+    per: int,
+    n: int,
+    mean_n: int,
+    m: Namespace,
+    g: Any,
+    out: Any,
+    *xs: Any,
+) -> tuple[Any, ...]:
+    """The gradients of all the inputs, element by element."""
+    return tuple(
+        grad for i in range(n) for grad in grads(m, g, mean_n, i, n, xs[per * i : per * i + per])
+    )
 
 
 def _vectorized(i: int, n: int) -> bool:
@@ -910,19 +974,23 @@ def binary_cross_entropy(probs: Any, target: Any, *, reduction: Reduction = "mea
     ys = [_binary_check(name, "target", as_float(t, f"{name}: target")) for t in targets]
     for p in preds:
         _binary_check(name, "probs", _data(p))
-
-    def value(i: int, xs: Sequence[float]) -> float:
-        (x,) = xs
-        y = ys[i]
-        return (y - 1.0) * max(_log1p(-x), -100.0) - y * max(_log(x), -100.0)
-
-    def grads(m: Namespace, g: Any, mean_n: int, i: int, n: int, xs: Sequence[Any]) -> tuple[Any]:
-        (x,) = xs
-        product = (1.0 - x) * x
-        grad = m.div(g * (x - ys[i]), EPSILON if m.data(product) < EPSILON else product)
-        return (m.div(grad, float(mean_n)) if mean_n else grad,)
-
+    value, grads = partial(_bce_value, ys), partial(_bce_grads, ys)
     return _elementwise(name, preds, reduction, 1, value, grads, sequence)
+
+
+def _bce_value(ys: list[float], i: int, xs: Sequence[float]) -> float:
+    (x,) = xs
+    y = ys[i]
+    return (y - 1.0) * max(_log1p(-x), -100.0) - y * max(_log(x), -100.0)
+
+
+def _bce_grads(
+    ys: list[float], m: Namespace, g: Any, mean_n: int, i: int, n: int, xs: Sequence[Any]
+) -> tuple[Any]:
+    (x,) = xs
+    product = (1.0 - x) * x
+    grad = m.div(g * (x - ys[i]), EPSILON if m.data(product) < EPSILON else product)
+    return (m.div(grad, float(mean_n)) if mean_n else grad,)
 
 
 def binary_cross_entropy_with_logits(
@@ -961,27 +1029,41 @@ def binary_cross_entropy_with_logits(
         weights = _numbers(name, "pos_weight", pos_weight, n)
     else:
         weights = [as_float(pos_weight, f"{name}: pos_weight")] * n
-
-    def value(i: int, xs: Sequence[float]) -> float:
-        (x,) = xs
-        y = ys[i]
-        log_sigmoid = (x if not x >= 0.0 else 0.0) - _log1p(_exp(-abs(x)))
-        if weights is not None:
-            log_sigmoid = log_sigmoid * ((weights[i] - 1.0) * y + 1.0)
-        return (1.0 - y) * x - log_sigmoid
-
-    def grads(m: Namespace, g: Any, mean_n: int, i: int, n: int, xs: Sequence[Any]) -> tuple[Any]:
-        (x,) = xs
-        y = ys[i]
-        sigmoid = m.div(1.0, 1.0 + m.exp(-x))
-        if weights is None:
-            grad = (sigmoid - y) * g
-        else:
-            t = weights[i] * y
-            grad = (((t + 1.0) - y) * sigmoid - t) * g
-        return (m.div(grad, float(mean_n)) if mean_n else grad,)
-
+    value = partial(_bce_logits_value, ys, weights)
+    grads = partial(_bce_logits_grads, ys, weights)
     return _elementwise(name, xs_in, reduction, 1, value, grads, sequence)
+
+
+def _bce_logits_value(
+    ys: list[float], weights: list[float] | None, i: int, xs: Sequence[float]
+) -> float:
+    (x,) = xs
+    y = ys[i]
+    log_sigmoid = (x if not x >= 0.0 else 0.0) - _log1p(_exp(-abs(x)))
+    if weights is not None:
+        log_sigmoid = log_sigmoid * ((weights[i] - 1.0) * y + 1.0)
+    return (1.0 - y) * x - log_sigmoid
+
+
+def _bce_logits_grads(
+    ys: list[float],
+    weights: list[float] | None,
+    m: Namespace,
+    g: Any,
+    mean_n: int,
+    i: int,
+    n: int,
+    xs: Sequence[Any],
+) -> tuple[Any]:
+    (x,) = xs
+    y = ys[i]
+    sigmoid = m.div(1.0, 1.0 + m.exp(-x))
+    if weights is None:
+        grad = (sigmoid - y) * g
+    else:
+        t = weights[i] * y
+        grad = (((t + 1.0) - y) * sigmoid - t) * g
+    return (m.div(grad, float(mean_n)) if mean_n else grad,)
 
 
 # --- huber and smooth L1, exact -------------------------------------------------------------
@@ -1039,22 +1121,22 @@ def huber_loss(pred: Any, target: Any, delta: float = 1.0, reduction: Reduction 
     if not delta > 0:  # also rejects nan
         raise ValueError(f"{name}: delta must be a positive number; got {delta!r}")
     pairs, sequence = _regression_inputs(name, pred, target)
-
-    def value(i: int, xs: Sequence[float]) -> float:
-        z = abs(xs[0] - xs[1])
-        return 0.5 * z * z if z < delta else delta * (z - 0.5 * delta)
-
-    def grads(
-        m: Namespace, g: Any, mean_n: int, i: int, n: int, xs: Sequence[Any]
-    ) -> tuple[Any, Any]:
-        p, t = xs
-        norm = 1.0 / mean_n if mean_n else 1.0
-        simd = _vectorized(i, n)
-        return _huber_grad(m, g, norm, p - t, delta, simd), _huber_grad(
-            m, g, norm, t - p, delta, simd
-        )
-
+    value, grads = partial(_huber_value, delta), partial(_huber_grads, delta)
     return _elementwise(name, pairs, reduction, 2, value, grads, sequence)
+
+
+def _huber_value(delta: float, i: int, xs: Sequence[float]) -> float:
+    z = abs(xs[0] - xs[1])
+    return 0.5 * z * z if z < delta else delta * (z - 0.5 * delta)
+
+
+def _huber_grads(
+    delta: float, m: Namespace, g: Any, mean_n: int, i: int, n: int, xs: Sequence[Any]
+) -> tuple[Any, Any]:
+    p, t = xs
+    norm = 1.0 / mean_n if mean_n else 1.0
+    simd = _vectorized(i, n)
+    return _huber_grad(m, g, norm, p - t, delta, simd), _huber_grad(m, g, norm, t - p, delta, simd)
 
 
 def _smooth_l1_grad(m: Namespace, g: Any, norm: float, x: Any, beta: float, simd: bool) -> Any:
@@ -1097,24 +1179,26 @@ def smooth_l1_loss(pred: Any, target: Any, beta: float = 1.0, reduction: Reducti
     if not beta >= 0:
         raise ValueError(f"{name}: beta must be a non-negative number; got {beta!r}")
     pairs, sequence = _regression_inputs(name, pred, target)
-
-    def value(i: int, xs: Sequence[float]) -> float:
-        z = abs(xs[0] - xs[1])
-        if beta == 0.0:
-            return z
-        return 0.5 * z * z / beta if z < beta else z - 0.5 * beta
-
-    def grads(
-        m: Namespace, g: Any, mean_n: int, i: int, n: int, xs: Sequence[Any]
-    ) -> tuple[Any, Any]:
-        p, t = xs
-        if beta == 0.0:  # l1_loss: (g / n)·sgn(d), through mean, abs and sub
-            grad = (m.div(g, float(mean_n)) if mean_n else g) * m.sign(p - t)
-            return grad, -grad
-        norm = 1.0 / mean_n if mean_n else 1.0
-        simd = _vectorized(i, n)
-        return _smooth_l1_grad(m, g, norm, p - t, beta, simd), _smooth_l1_grad(
-            m, g, norm, t - p, beta, simd
-        )
-
+    value, grads = partial(_smooth_l1_value, beta), partial(_smooth_l1_grads, beta)
     return _elementwise(name, pairs, reduction, 2, value, grads, sequence)
+
+
+def _smooth_l1_value(beta: float, i: int, xs: Sequence[float]) -> float:
+    z = abs(xs[0] - xs[1])
+    if beta == 0.0:
+        return z
+    return 0.5 * z * z / beta if z < beta else z - 0.5 * beta
+
+
+def _smooth_l1_grads(
+    beta: float, m: Namespace, g: Any, mean_n: int, i: int, n: int, xs: Sequence[Any]
+) -> tuple[Any, Any]:
+    p, t = xs
+    if beta == 0.0:  # l1_loss: (g / n)·sgn(d), through mean, abs and sub
+        grad = (m.div(g, float(mean_n)) if mean_n else g) * m.sign(p - t)
+        return grad, -grad
+    norm = 1.0 / mean_n if mean_n else 1.0
+    simd = _vectorized(i, n)
+    return _smooth_l1_grad(m, g, norm, p - t, beta, simd), _smooth_l1_grad(
+        m, g, norm, t - p, beta, simd
+    )

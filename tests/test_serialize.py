@@ -307,11 +307,153 @@ def test_a_model_whose_grads_are_values_copies(make_copy):
     assert model2.state_dict() == model.state_dict()
 
 
-def test_a_loss_graph_from_the_classification_losses_says_why_it_cannot_be_pickled():
-    # Known gap (issue 12): these losses make one op per call from closures. deepcopy works;
-    # pickle says so plainly instead of blaming "a user's mg.Op".
+# --- graphs through the losses (their ops are made per call, and pickled by value) --------------
+
+# Scores, differences and probabilities chosen to reach each kernel's branches: 9 pairs (the
+# first 8 take PyTorch's SIMD form), both sides of huber's δ and smooth L1's β, a tie (d = 0),
+# a target ignored, p = 0 and 1 for binary_cross_entropy.
+PRED = [0.3, -2.5, 1.0, 0.0, 4.0, -0.7, 0.9, 1.5, -1.25]
+TARGET = [0.1, 0.5, 1.0, -1.0, 0.25, -0.75, 2.0, 0.0, 1.75]
+PROBS = [0.9, 0.2, 0.0, 1.0, 0.5, 0.7, 0.01, 0.99, 0.3]
+LABELS = [1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 0.5]
+SCORES = [[1.0, 2.0, 0.5], [-0.3, 0.8, 3.0], [2.5, -1.0, 0.0], [0.0, 0.0, 0.0]]
+
+
+def _rows(ps):
+    return [ps[3 * i : 3 * i + 3] for i in range(len(ps) // 3)]
+
+
+LOSS_CASES = {
+    "cross_entropy one row": (SCORES[0], lambda ps, r: mg.cross_entropy(ps, 1, reduction=r)),
+    "cross_entropy batch": (
+        [x for row in SCORES for x in row],
+        lambda ps, r: mg.cross_entropy(
+            _rows(ps), [1, 2, -100, 0], weight=[0.5, 2.0, 1.5], label_smoothing=0.1, reduction=r
+        ),
+    ),
+    "cross_entropy probabilities": (
+        [x for row in SCORES[:2] for x in row],
+        lambda ps, r: mg.cross_entropy(
+            _rows(ps), [[0.2, 0.5, 0.3], [1.0, 0.0, 0.0]], label_smoothing=0.2, reduction=r
+        ),
+    ),
+    "nll_loss": (
+        [-x for row in SCORES for x in row],
+        lambda ps, r: mg.nll_loss(_rows(ps), [0, 2, 1, 1], weight=[1.0, 3.0, 0.5], reduction=r),
+    ),
+    "huber_loss": (PRED, lambda ps, r: mg.huber_loss(ps, TARGET, delta=0.8, reduction=r)),
+    "huber_loss scalar": (PRED[:2], lambda ps, r: mg.huber_loss(ps[0], ps[1], reduction=r)),
+    "smooth_l1_loss": (PRED, lambda ps, r: mg.smooth_l1_loss(ps, TARGET, 0.5, reduction=r)),
+    "smooth_l1_loss beta=0": (PRED, lambda ps, r: mg.smooth_l1_loss(ps, TARGET, 0.0, r)),
+    "binary_cross_entropy": (
+        PROBS,
+        lambda ps, r: mg.binary_cross_entropy(ps, LABELS, reduction=r),
+    ),
+    "binary_cross_entropy_with_logits": (
+        PRED,
+        lambda ps, r: mg.binary_cross_entropy_with_logits(
+            ps, LABELS, reduction=r, pos_weight=[2.0] * 4 + [0.5] * 5
+        ),
+    ),
+}
+ROW_CASES = {"softmax": mg.softmax, "log_softmax": mg.log_softmax}
+
+
+def _total(out):
+    """One Value to call backward on: a list of outputs weighted each differently."""
+    if isinstance(out, mg.Value):
+        return out
+    total = out[0] * 1.0
+    for k, o in enumerate(out[1:], start=2):
+        total = total + o * (1.0 + 0.25 * k)
+    return total
+
+
+def _check_same_backward(out, copied, create_graph=False):
+    """The copy's outputs and, after backward, every leaf's grad equal the original's."""
+    outs = out if isinstance(out, list) else [out]
+    copies = copied if isinstance(copied, list) else [copied]
+    assert len(copies) == len(outs)
+    for o, c in zip(outs, copies, strict=True):
+        assert c is not o and same_float(c.data, o.data)
+    total, total2 = _total(out), _total(copied)
+    total.backward(create_graph=create_graph)
+    total2.backward(create_graph=create_graph)
+    leaves, leaves2 = leaves_of(total), leaves_of(total2)
+    assert len(leaves2) == len(leaves) and not set(map(id, leaves)) & set(map(id, leaves2))
+    grads = [p.grad for p in leaves if p.requires_grad]
+    grads2 = [p.grad for p in leaves2 if p.requires_grad]
+    assert len(grads2) == len(grads) > 0
+    for g, g2 in zip(grads, grads2, strict=True):
+        if create_graph:
+            g, g2 = g.data, g2.data
+        assert same_float(g2, g)
+    return leaves, leaves2
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("case", list(LOSS_CASES))
+def test_a_graph_through_a_loss_pickles_and_gives_the_same_gradients(case, reduction):
+    data, loss_of = LOSS_CASES[case]
+    params = [mg.Parameter(x) for x in data]
+    loss = loss_of([p * 1.0 for p in params], reduction)  # the loss's inputs are not leaves
+    _check_same_backward(loss, pickled(loss))
+
+
+@pytest.mark.parametrize("case", list(ROW_CASES))
+def test_a_graph_through_softmax_pickles_and_gives_the_same_gradients(case):
+    params = [mg.Parameter(x) for x in (1.0, 2.0, 0.5, -3.0, 700.0)]
+    outputs = ROW_CASES[case]([p * 1.0 for p in params])
+    _check_same_backward(outputs, pickled(outputs))
+
+
+@pytest.mark.parametrize("case", ["cross_entropy batch", "binary_cross_entropy_with_logits"])
+def test_a_pickled_loss_graph_gives_the_same_second_derivatives(case):
+    data, loss_of = LOSS_CASES[case]
+    params = [mg.Parameter(x) for x in data]
+    loss = loss_of([p * 1.0 for p in params], "mean")
+    leaves, leaves2 = _check_same_backward(loss, pickled(loss), create_graph=True)
+    for group in (leaves, leaves2):
+        second = _total([p.grad for p in group])
+        for p in group:
+            p.grad = None
+        second.backward()
+    for p, p2 in zip(leaves, leaves2, strict=True):
+        assert same_float(p2.grad, p.grad)
+
+
+def test_a_loss_op_is_written_by_value_and_read_back_as_a_new_op():
     w = mg.Parameter(0.5)
-    for loss in (mg.cross_entropy([w * 1.0, w * 2.0], 1), mg.huber_loss(w, 0.2)):
-        assert copy.deepcopy(loss).data == loss.data
-        with pytest.raises(pickle.PicklingError, match="made per call"):
-            pickle.dumps(loss)
+    loss = mg.huber_loss(w * 3.0, 0.2)
+    copied = pickled(loss)
+    assert copied.op is not loss.op  # rebuilt, not looked up
+    for field in ("name", "arity", "formula", "check"):
+        assert getattr(copied.op, field) == getattr(loss.op, field)
+    assert copy.deepcopy(loss).op is loss.op  # deepcopy still shares it
+
+
+def _scaled_forward(k, x):
+    return k * x
+
+
+def _scaled_backward(k, m, g, out, x):
+    return (k * g,)
+
+
+def test_a_local_user_op_of_module_level_partials_pickles_by_value():
+    import functools
+
+    op = mg.Op(
+        "scaled",
+        functools.partial(_scaled_forward, 3.0),
+        functools.partial(_scaled_backward, 3.0),
+        arity=1,
+    )
+    x = mg.Parameter(2.0)
+    y = pickled(op(x) * op(x))
+    assert y.data == 36.0
+    y.backward()
+    assert leaves_of(y)[0].grad == 36.0  # d(3x)²/dx = 18x
+    unpicklable = mg.Op("scaled", functools.partial(lambda k, x: k * x, 3.0), op.user_backward)
+    with pytest.raises(pickle.PicklingError, match=r"op 'scaled'.*by value"):
+        pickle.dumps(unpicklable(x))
