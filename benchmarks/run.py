@@ -512,11 +512,73 @@ CONFIGS = {
 }
 
 
+def plot(report: dict[str, Any], path: Path) -> Path | None:
+    """Draw the run: time per step for each contender (log scale), and the chain's growth.
+
+    Returns the PNG written, or None when matplotlib is not installed (it is optional here).
+    """
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from matplotlib.figure import Figure
+    except ImportError:
+        return None
+    r = report["results"]
+    fig = Figure(figsize=(6.9, 7.6), dpi=200, layout="constrained")
+    fig.suptitle(
+        f"minigrad {report['meta']['versions']['minigrad']}, Python {report['meta']['python']}, "
+        f"{report['meta']['date'][:10]} (one run)",
+        fontsize=12,
+    )
+    steps, chain = fig.subplots(2, 1, height_ratios=(3, 2))
+    bars: list[tuple[str, float]] = []
+    for title, row, names in (
+        ("line-fit step", r["line_fit_step"], ("hand", "compiled", "minigrad", "minigrad_sgd")),
+        ("MLP step", r["mlp_step"], ("hand", "compiled", "minigrad")),
+    ):
+        for name in (*names, "micrograd", "torch"):
+            if name in row:
+                bars.append((f"{title}: {LABELS[name]}", row[name]))
+    y = list(range(len(bars)))[::-1]
+    colours = [
+        "#1f77b4" if ("minigrad" in label or "compile" in label) else "#aaaaaa" for label, _ in bars
+    ]
+    steps.barh(y, [t for _, t in bars], color=colours)
+    steps.set_yticks(y, [label for label, _ in bars], fontsize=11)
+    steps.set_xscale("log")
+    steps.set_xlabel("seconds per step (log scale; shorter is faster)", fontsize=12)
+    steps.tick_params(axis="x", labelsize=11)
+    sizes = r["chain_backward"]["sizes"]
+    for name in ("hand", "minigrad", "torch"):
+        per_node = [r["chain_backward"][str(n)].get(name) for n in sizes]
+        if None in per_node:
+            continue
+        totals = [t * n for t, n in zip(per_node, sizes, strict=True)]
+        chain.plot(sizes, totals, marker="o", label=LABELS.get(name, name))
+    chain.plot(sizes, [sizes[0] * 1e-7, sizes[1] * 1e-7], "k:", label="linear (slope 1)")
+    chain.set_xscale("log")
+    chain.set_yscale("log")
+    chain.set_xlabel("nodes in the chain y = y·c", fontsize=12)
+    chain.set_ylabel("backward time (s)", fontsize=12)
+    chain.tick_params(labelsize=11)
+    chain.legend(fontsize=11)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    return path
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes, one round")
     parser.add_argument(
         "--out", type=Path, default=HERE / "results" / "latest.json", help="JSON report path"
+    )
+    parser.add_argument(
+        "--figure",
+        type=Path,
+        default=HERE / "results" / "latest.png",
+        help="the run drawn as a PNG (needs matplotlib; default: %(default)s)",
     )
     parser.add_argument(
         "--peers",
@@ -560,6 +622,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     print_table(report)
     print(f"\nJSON: {args.out}")
+    drawn = plot(report, args.figure)
+    print(f"figure: {drawn}" if drawn else "figure: not drawn (matplotlib is not installed)")
     return report
 
 

@@ -17,8 +17,18 @@ CONTENDERS = {"hand", "compiled", "minigrad"}
 
 def run_quick(tmp_path: Path, *extra: str) -> tuple[dict[str, Any], str]:
     out = tmp_path / "report.json"
+    figure = tmp_path / "report.png"
     done = subprocess.run(
-        [sys.executable, str(RUNNER), "--quick", "--out", str(out), *extra],
+        [
+            sys.executable,
+            str(RUNNER),
+            "--quick",
+            "--out",
+            str(out),
+            "--figure",
+            str(figure),
+            *extra,
+        ],
         capture_output=True,
         text=True,
         timeout=300,
@@ -131,3 +141,13 @@ def test_unknown_peer_is_an_error(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "unknown peers" in done.stderr
+
+
+def test_the_run_is_drawn_as_a_figure(tmp_path: Path) -> None:
+    from PIL import Image
+
+    _, stdout = run_quick(tmp_path, "--peers", "")
+    figure = tmp_path / "report.png"
+    assert f"figure: {figure}" in stdout
+    with Image.open(figure) as image:
+        assert image.size == (1380, 1520)  # 6.9 × 7.6 in at 200 dpi: the docs column's style
