@@ -24,6 +24,7 @@ from math import fsum
 
 from minigrad.modes import enable_grad
 from minigrad.numbers import as_float, data_of, describe
+from minigrad.op import FLOATS
 from minigrad.rounding import BIG, NATIVE_FMA, SPLIT, TINY, fma
 from minigrad.value import Value
 
@@ -101,9 +102,11 @@ def _params_of(params: object, where: str) -> list[Value]:
     return found
 
 
-def _sqrt(x: float) -> float:
-    """√x as a float: nan for x < 0 (as torch), never an exception."""
-    return math.sqrt(x) if x >= 0.0 else math.nan
+# The registry's forwards on floats: IEEE's answers where Python's operators raise (x / 0 is
+# ±inf or nan, √ of a negative is nan, maximum propagates nan), as torch's tensors give them.
+_sqrt = FLOATS.sqrt  # a module global: tests swap in torch's (not correctly rounded) sqrt
+_divide = FLOATS.div
+_maximum = FLOATS.maximum
 
 
 def _lerp(start: float, end: float, weight: float) -> float:
@@ -204,11 +207,20 @@ class Optimizer:
     def _update_group(self, group: Group) -> None:
         raise NotImplementedError
 
+    # Buffers that are running sums of squares: a loaded state with one below 0 is refused.
+    _squares: tuple[str, ...] = ()
+
     def _check_buffers(self, buffers: Buffers, where: str) -> None:
-        """Extra checks of loaded buffers (e.g. second moments ≥ 0); raises ValueError."""
+        """Checks of loaded buffers: a whole step count, squares ≥ 0; raises ValueError."""
         step = buffers.get("step")
         if step is not None and not (math.isfinite(step) and step >= 0 and step.is_integer()):
             raise ValueError(f"{where} step must be a whole number >= 0; got {step!r}")
+        for name in self._squares:
+            number = buffers.get(name)
+            if number is not None and not number >= 0.0:
+                raise ValueError(
+                    f"{where} {name} is {number!r}: a running sum of squares cannot be negative"
+                )
 
     # --- what a user calls ---
 
@@ -346,15 +358,6 @@ class Optimizer:
 def _grad(p: Value, maximize: bool) -> float:
     g = data_of(p.grad)
     return -g if maximize else g
-
-
-def _check_nonnegative(buffers: Buffers, names: Iterable[str], where: str) -> None:
-    for name in names:
-        number = buffers.get(name)
-        if number is not None and not number >= 0.0:
-            raise ValueError(
-                f"{where} {name} is {number!r}: a running sum of squares cannot be negative"
-            )
 
 
 # --- the optimizers ----------------------------------------------------------------------------
@@ -551,6 +554,7 @@ class Adam(Optimizer):
     """
 
     _decoupled = False
+    _squares = ("exp_avg_sq", "max_exp_avg_sq")
 
     def __init__(
         self,
@@ -591,10 +595,6 @@ class Adam(Optimizer):
         names = ("step", "exp_avg", "exp_avg_sq")
         return (*names, "max_exp_avg_sq") if group["amsgrad"] else names
 
-    def _check_buffers(self, buffers: Buffers, where: str) -> None:
-        super()._check_buffers(buffers, where)
-        _check_nonnegative(buffers, ("exp_avg_sq", "max_exp_avg_sq"), where)
-
     def _update_group(self, group: Group) -> None:
         lr = group["lr"]
         beta1, beta2 = group["betas"]
@@ -608,9 +608,7 @@ class Adam(Optimizer):
             g = _grad(p, maximize)
             buffers = self.state.get(p)
             if buffers is None:
-                buffers = self.state[p] = {"step": 0.0, "exp_avg": 0.0, "exp_avg_sq": 0.0}
-                if amsgrad:
-                    buffers["max_exp_avg_sq"] = 0.0
+                buffers = self.state[p] = dict.fromkeys(self._buffer_names(group), 0.0)
             t = buffers["step"] + 1.0
             buffers["step"] = t
             if weight_decay != 0:
@@ -706,6 +704,8 @@ class RMSprop(Optimizer):
         0.9
     """
 
+    _squares = ("square_avg",)
+
     def __init__(
         self,
         params: Iterable[Value] | Iterable[Mapping[str, Any]],
@@ -747,10 +747,6 @@ class RMSprop(Optimizer):
             names += ("grad_avg",)
         return names
 
-    def _check_buffers(self, buffers: Buffers, where: str) -> None:
-        super()._check_buffers(buffers, where)
-        _check_nonnegative(buffers, ("square_avg",), where)
-
     def _update_group(self, group: Group) -> None:
         lr = group["lr"]
         alpha = group["alpha"]
@@ -765,11 +761,7 @@ class RMSprop(Optimizer):
             g = _grad(p, maximize)
             buffers = self.state.get(p)
             if buffers is None:
-                buffers = self.state[p] = {"step": 0.0, "square_avg": 0.0}
-                if momentum > 0:
-                    buffers["momentum_buffer"] = 0.0
-                if centered:
-                    buffers["grad_avg"] = 0.0
+                buffers = self.state[p] = dict.fromkeys(self._buffer_names(group), 0.0)
             buffers["step"] += 1.0
             if weight_decay != 0:
                 g = fma(weight_decay, p.data, g)
@@ -824,6 +816,8 @@ class Adagrad(Optimizer):
         0.5
     """
 
+    _squares = ("sum",)
+
     def __init__(
         self,
         params: Iterable[Value] | Iterable[Mapping[str, Any]],
@@ -866,10 +860,6 @@ class Adagrad(Optimizer):
     def _buffer_names(self, group: Mapping[str, Any]) -> tuple[str, ...]:
         return ("step", "sum")
 
-    def _check_buffers(self, buffers: Buffers, where: str) -> None:
-        super()._check_buffers(buffers, where)
-        _check_nonnegative(buffers, ("sum",), where)
-
     def _update_group(self, group: Group) -> None:
         lr = group["lr"]
         lr_decay = group["lr_decay"]
@@ -887,19 +877,3 @@ class Adagrad(Optimizer):
             clr = lr / (1 + (t - 1) * lr_decay)
             s = buffers["sum"] = fma(g, g, buffers["sum"])
             p.data = p.data + _divide(-clr * g, _sqrt(s) + eps)
-
-
-def _maximum(a: float, b: float) -> float:
-    """torch.maximum on floats: nan if either is nan."""
-    if a != a or b != b:
-        return math.nan
-    return a if a >= b else b
-
-
-def _divide(a: float, b: float) -> float:
-    """a / b with IEEE's answers at b = 0 (±inf, nan), as a tensor division; never raises."""
-    if b == 0.0:
-        if a == 0.0 or a != a:
-            return math.nan
-        return math.copysign(math.inf, a) * math.copysign(1.0, b)
-    return a / b

@@ -17,11 +17,10 @@ import sys
 
 import torch
 
-import minigrad as mg
 import minigrad.optim
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from optim_cases import CONFIGS, STARTS, STEPS, digest, gradient
+from optim_cases import CONFIGS, STARTS, STEPS, digest, gradient, run_minigrad
 
 
 def run(name: str, options: dict[str, object]) -> list[tuple[float, ...]]:
@@ -50,22 +49,10 @@ def torch_sqrt_table(name: str, options: dict[str, object]) -> dict[str, str]:
 
     minigrad.optim._sqrt = sqrt
     try:
-        mg_run(name, options)
+        run_minigrad(name, options)
     finally:
         minigrad.optim._sqrt = original
     return table
-
-
-def mg_run(name: str, options: dict[str, object]) -> list[tuple[float, ...]]:
-    params = [mg.Parameter(s) for s in STARTS]
-    opt = getattr(mg, name)(params, **options)
-    rows = []
-    for step in range(STEPS):
-        for i, p in enumerate(params):
-            p.grad = gradient(i, step, p.data)
-        opt.step()
-        rows.append(tuple(p.data for p in params))
-    return rows
 
 
 def main() -> None:

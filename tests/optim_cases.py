@@ -48,6 +48,27 @@ def gradient(i: int, step: int, p: float) -> float | None:
     return SCALES[i] * (2.0 * (p - TARGETS[i]) + 0.3 * math.sin(3.0 * p))
 
 
+def run_minigrad(name, options, steps=STEPS, *, opt_hook=None):
+    """minigrad's run of optimizer `name`: the parameters after each step.
+
+    ``opt_hook(step, opt, params)``, when given, runs after each step and returns the optimizer
+    to go on with (a test swaps in one restored from a state_dict).
+    """
+    import minigrad as mg
+
+    params = [mg.Parameter(s) for s in STARTS]
+    opt = getattr(mg, name)(params, **options)
+    rows = []
+    for step in range(steps):
+        for i, p in enumerate(params):
+            p.grad = gradient(i, step, p.data)
+        opt.step()
+        rows.append(tuple(p.data for p in params))
+        if opt_hook is not None:
+            opt = opt_hook(step, opt, params)
+    return rows
+
+
 def digest(rows: list[tuple[float, ...]]) -> str:
     """A fingerprint of every parameter at every step, bit for bit."""
     h = hashlib.sha256()

@@ -14,7 +14,7 @@ import pathlib
 import random
 
 import pytest
-from optim_cases import CONFIGS, STARTS, STEPS, digest, gradient
+from optim_cases import CONFIGS, STARTS, STEPS, digest, gradient, run_minigrad
 
 import minigrad as mg
 import minigrad.optim
@@ -23,18 +23,7 @@ RECORDED = json.loads((pathlib.Path(__file__).parent / "data" / "optim_torch.jso
 RUNS = RECORDED["runs"]
 
 
-def run(name, options, steps=STEPS, *, opt_hook=None):
-    params = [mg.Parameter(s) for s in STARTS]
-    opt = getattr(mg, name)(params, **options)
-    rows = []
-    for step in range(steps):
-        for i, p in enumerate(params):
-            p.grad = gradient(i, step, p.data)
-        opt.step()
-        rows.append(tuple(p.data for p in params))
-        if opt_hook is not None:
-            opt = opt_hook(step, opt, params)
-    return rows
+run = run_minigrad
 
 
 def with_torch_sqrt(monkeypatch, table):
