@@ -59,10 +59,10 @@ def check_forward(node: Node, inputs: Sequence[float]) -> None:
     """Remember where `node` was made; raise if its value is NaN or inf."""
     where = _user_line()
     _origins[node] = where
-    if not _finite(node.data):
+    if not _finite(node.number):
         name = node.op.name if node.op is not None else "an op"
         raise FloatingPointError(
-            f"{name} returned {node.data} in its forward pass, "
+            f"{name} returned {node.number} in its forward pass, "
             f"from inputs ({_describe(inputs)}).\nThe node was created at:\n  {where}"
         )
 
@@ -79,7 +79,7 @@ def check_backward(node: Node, grads: Sequence[Any]) -> None:
         if g is None or inputs[index].__class__ is float or _finite(g):
             continue
         where = _origins.get(node, "<unknown: the node was made outside detect_anomaly()>")
-        numbers = [x if x.__class__ is float else x.data for x in inputs]
+        numbers = [x if x.__class__ is float else x.number for x in inputs]
         raise FloatingPointError(
             f"{node.op.name} backward returned {data_of(g)} as the gradient of input {index}, "  # type: ignore[union-attr]
             f"at inputs ({_describe(numbers)}).\nThe node was created at:\n  {where}"

@@ -45,9 +45,9 @@ __all__ = ["on_floats", "on_values", "plus", "release_stuck", "walk"]
 
 def on_floats(node: Node, g: Any) -> Sequence[Any]:
     """The op's backward on floats (``mg.grad`` of numbers)."""
-    xs = [x if x.__class__ is float else x.data for x in node.inputs]
+    xs = [x if x.__class__ is float else x.number for x in node.inputs]
     op: Op = node.op  # type: ignore[assignment]  # only inner nodes are visited
-    return op.backward(FLOATS, g, node.data, *xs)  # type: ignore[no-any-return]
+    return op.backward(FLOATS, g, node.number, *xs)  # type: ignore[no-any-return]
 
 
 def on_values(node: Node, g: Any) -> Sequence[Any]:

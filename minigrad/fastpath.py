@@ -96,21 +96,21 @@ def backward_floats(root: Node, seed: float) -> None:
             if op is ADD:
                 ga = gb = g
             elif op is MUL:
-                ga = g * (b if b.__class__ is float else b.data)
-                gb = g * (a if a.__class__ is float else a.data)
+                ga = g * (b if b.__class__ is float else b.number)
+                gb = g * (a if a.__class__ is float else a.number)
             elif op is SUB:
                 ga = g
                 gb = -g
             elif op is POW_CONST and b == 2.0:  # the squared error: 2·x, as its formula
-                ga = g * (2.0 * (a if a.__class__ is float else a.data))
+                ga = g * (2.0 * (a if a.__class__ is float else a.number))
                 gb = 0.0
             else:
                 ga, gb = op.backward(
                     m,
                     g,
-                    node.data,
-                    a if a.__class__ is float else a.data,
-                    b if b.__class__ is float else b.data,
+                    node.number,
+                    a if a.__class__ is float else a.number,
+                    b if b.__class__ is float else b.number,
                 )
             if check:
                 anomaly.check_backward(node, (ga, gb))
@@ -146,7 +146,7 @@ def backward_floats(root: Node, seed: float) -> None:
                 continue
         elif len(inputs) == 1:  # relu, exp, tanh ...: the same, for one input
             (a,) = inputs
-            (ga,) = op.backward(m, g, node.data, a if a.__class__ is float else a.data)
+            (ga,) = op.backward(m, g, node.number, a if a.__class__ is float else a.number)
             if check:
                 anomaly.check_backward(node, (ga,))
             if a.__class__ is not float:
@@ -164,7 +164,7 @@ def backward_floats(root: Node, seed: float) -> None:
             # No count check here: a user's op checks what its backward returns itself, and the
             # built-ins are held to theirs by the tests.
             local = op.backward(
-                m, g, node.data, *[a if a.__class__ is float else a.data for a in inputs]
+                m, g, node.number, *[a if a.__class__ is float else a.number for a in inputs]
             )
             if check:
                 anomaly.check_backward(node, local)

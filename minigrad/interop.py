@@ -25,7 +25,7 @@ __all__ = ["UFUNCS", "numpy_ufunc"]
 
 
 def _key(x: object) -> float:
-    return x.data if isinstance(x, Node) else as_float(x, "comparison operand")
+    return x.number if isinstance(x, Node) else as_float(x, "comparison operand")
 
 
 UFUNCS: dict[str, Callable[..., Any]] = {

@@ -260,7 +260,7 @@ def _class_index(name: str, t: object, n_classes: int, ignore_index: int) -> int
 
 
 def _data(x: Any) -> float:
-    return x if x.__class__ is float else float(x.data)
+    return x if x.__class__ is float else float(x.number)
 
 
 def _apply(name: str, inputs: list[Any], forward: Callable[..., float], backward: Any) -> Value:

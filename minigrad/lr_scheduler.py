@@ -804,7 +804,7 @@ class ReduceLROnPlateau(LRScheduler):
         """
         if metrics is None:
             raise TypeError("ReduceLROnPlateau.step needs the metric: scheduler.step(val_loss)")
-        current = metrics.data if isinstance(metrics, Value) else as_float(metrics, "metrics")
+        current = metrics.number if isinstance(metrics, Value) else as_float(metrics, "metrics")
         self.last_epoch += 1
         if self.is_better(current):
             self.best = current

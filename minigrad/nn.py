@@ -256,7 +256,7 @@ class Module:
                     f"self{paths[name]} and self{path}; a state_dict would keep only one. "
                     "Rename the attribute or key that has a '.' in it."
                 )
-            state[name] = p.data
+            state[name] = p.number
             paths[name] = path
         return state
 

@@ -61,7 +61,7 @@ def data_of(x: Any) -> float:
     never warns (`minigrad.GradientLostWarning` is for users' code), and unlike `as_float` it
     checks nothing: it is not for a user's input.
     """
-    return x if x.__class__ is float else float(getattr(x, "data", x))
+    return x if x.__class__ is float else float(getattr(x, "number", x))
 
 
 def as_float(x: object, what: str = "value") -> float:

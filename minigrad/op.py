@@ -294,7 +294,7 @@ def _gradient(name: str, index: int, x: Any, m: Namespace) -> Any:
     if cls is float:
         return x
     if hasattr(x, "requires_grad") and hasattr(x, "data"):  # a Value
-        return x.data if m is FLOATS else x
+        return x.number if m is FLOATS else x
     try:
         return as_float(x, f"the gradient of input {index}")
     except (TypeError, ValueError) as error:  # the same error, naming the op

@@ -461,14 +461,14 @@ class SGD(Optimizer):
                 continue
             g = _grad(p, maximize)
             if weight_decay != 0:
-                g = fma(weight_decay, p.data, g)
+                g = fma(weight_decay, p.number, g)
             if momentum != 0:
                 buffers = self.state.setdefault(p, {})
                 buf = buffers.get("momentum_buffer")
                 buf = g if buf is None else fma(1 - dampening, g, buf * momentum)
                 buffers["momentum_buffer"] = buf
                 g = fma(momentum, buf, g) if nesterov else buf
-            p.data = fma(-lr, g, p.data)
+            p.number = fma(-lr, g, p.number)
 
     @staticmethod
     def _plain_descent(params: list[Value], a: float) -> None:
@@ -485,7 +485,7 @@ class SGD(Optimizer):
             for p in params:
                 g = p.grad
                 if g is not None:
-                    p.data = fma(a, g if g.__class__ is float else data_of(g), p.data)
+                    p.number = fma(a, g if g.__class__ is float else data_of(g), p.number)
             return
         t = SPLIT * a
         ah = t - (t - a)
@@ -496,15 +496,15 @@ class SGD(Optimizer):
                 continue
             if g.__class__ is not float:
                 g = data_of(g)
-            c = p.data
+            c = p.number
             ph = a * g
             if -BIG < g < BIG and -BIG < c < BIG and (TINY < ph < BIG or -BIG < ph < -TINY):
                 t = SPLIT * g
                 gh = t - (t - g)
                 gl = g - gh
-                p.data = fsum((c, ph, ((ah * gh - ph) + ah * gl + al * gh) + al * gl))
+                p.number = fsum((c, ph, ((ah * gh - ph) + ah * gl + al * gh) + al * gl))
             else:
-                p.data = fma(a, g, c)
+                p.number = fma(a, g, c)
 
 
 class Adam(Optimizer):
@@ -613,16 +613,16 @@ class Adam(Optimizer):
             buffers["step"] = t
             if weight_decay != 0:
                 if self._decoupled:
-                    p.data = p.data * (1 - lr * weight_decay)
+                    p.number = p.number * (1 - lr * weight_decay)
                 else:
-                    g = fma(weight_decay, p.data, g)
+                    g = fma(weight_decay, p.number, g)
             m = buffers["exp_avg"] = _lerp(buffers["exp_avg"], g, 1 - beta1)
             v = buffers["exp_avg_sq"] = fma((1 - beta2) * g, g, buffers["exp_avg_sq"] * beta2)
             if amsgrad:
                 v = buffers["max_exp_avg_sq"] = _maximum(buffers["max_exp_avg_sq"], v)
             step_size = lr / (1 - beta1**t)
             denom = _sqrt(v) / (1 - beta2**t) ** 0.5 + eps
-            p.data = p.data + _divide(-step_size * m, denom)
+            p.number = p.number + _divide(-step_size * m, denom)
 
 
 class AdamW(Adam):
@@ -764,7 +764,7 @@ class RMSprop(Optimizer):
                 buffers = self.state[p] = dict.fromkeys(self._buffer_names(group), 0.0)
             buffers["step"] += 1.0
             if weight_decay != 0:
-                g = fma(weight_decay, p.data, g)
+                g = fma(weight_decay, p.number, g)
             v = buffers["square_avg"] = fma((1 - alpha) * g, g, buffers["square_avg"] * alpha)
             if centered:
                 mean = buffers["grad_avg"] = _lerp(buffers["grad_avg"], g, 1 - alpha)
@@ -775,9 +775,9 @@ class RMSprop(Optimizer):
                 b = buffers["momentum_buffer"] = buffers["momentum_buffer"] * momentum + _divide(
                     g, s
                 )
-                p.data = fma(-lr, b, p.data)
+                p.number = fma(-lr, b, p.number)
             else:
-                p.data = p.data + _divide(-lr * g, s)
+                p.number = p.number + _divide(-lr * g, s)
 
 
 class Adagrad(Optimizer):
@@ -873,7 +873,7 @@ class Adagrad(Optimizer):
             buffers = self.state[p]
             t = buffers["step"] = buffers["step"] + 1.0
             if weight_decay != 0:
-                g = fma(weight_decay, p.data, g)
+                g = fma(weight_decay, p.number, g)
             clr = lr / (1 + (t - 1) * lr_decay)
             s = buffers["sum"] = fma(g, g, buffers["sum"])
-            p.data = p.data + _divide(-clr * g, _sqrt(s) + eps)
+            p.number = p.number + _divide(-clr * g, _sqrt(s) + eps)

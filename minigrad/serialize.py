@@ -67,7 +67,7 @@ __all__ = [
 ]
 
 # The fields every node has (minigrad.graph.Node); a subclass's other attributes are "extra".
-CORE = frozenset({"data", "grad", "inputs", "op", "requires_grad", "uses"})
+CORE = frozenset({"grad", "inputs", "number", "op", "requires_grad", "uses"})
 SKIPPED = frozenset({"__weakref__", "__dict__"})
 
 # (thread, id(node)) -> the token of the batch that listed the node. A listed node is written
@@ -126,7 +126,7 @@ def fields(node: Node) -> tuple[Any, ...]:
     grad = node.grad
     return (
         type(node),
-        node.data,
+        node.number,
         node.requires_grad,
         node.op,
         node.inputs,
@@ -175,7 +175,7 @@ def restore_value(
 ) -> Node:
     """Make a node from its fields (`reduce_value`'s inverse); `listed` is already restored."""
     node: Any = object.__new__(cls)
-    node.data = data
+    node.number = data
     node.grad = grad
     node.requires_grad = requires_grad
     node.op = op

@@ -111,7 +111,7 @@ def _record(
         if isinstance(given, Value) and given.requires_grad:
             inputs.append(given)
         else:
-            number = given.data if isinstance(given, Value) else given
+            number = given.number if isinstance(given, Value) else given
             inputs.append(Value(as_float(number, f"{name}: argument {i}")))
         call_args[i] = inputs[-1]
     with modes.enable_grad():
@@ -144,7 +144,7 @@ def _number(x: Any, nested: bool) -> Any:
     """A result as the caller gets it: a float, or, nested, a Value."""
     if nested:
         return x if isinstance(x, Value) else Value(x, requires_grad=False)
-    return x.data if isinstance(x, Value) else float(x)
+    return x.number if isinstance(x, Value) else float(x)
 
 
 def _reverse(output: Any, seed: Any, nested: bool) -> dict[Any, Any]:
@@ -338,7 +338,7 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
         if isinstance(t, Value) and (nested or t.requires_grad):
             given[x] = t
         else:
-            number = as_float(t.data if isinstance(t, Value) else t, f"jvp: tangent {i}")
+            number = as_float(t.number if isinstance(t, Value) else t, f"jvp: tangent {i}")
             given[x] = Value(number, requires_grad=False) if nested else number
     out_tangents = _forward(_linearize(outputs, nested), outputs, given)
     values = [_number(o, nested) for o in outputs]
@@ -381,7 +381,7 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., tuple[
         totals: list[Any] = [0.0] * len(inputs)
         for k, (out, c) in enumerate(zip(outputs, cotangents, strict=True)):
             if not (isinstance(c, Value) and nested):
-                c = as_float(c.data if isinstance(c, Value) else c, f"vjp: cotangent {k}")
+                c = as_float(c.number if isinstance(c, Value) else c, f"vjp: cotangent {k}")
             found = _reverse(out, c, nested)
             for i, x in enumerate(inputs):
                 part = found.get(x)

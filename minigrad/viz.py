@@ -55,7 +55,7 @@ def _number(x: Any) -> str:
     if x is None:
         return "None"
     if isinstance(x, Value):
-        x = x.data
+        x = x.number
     return "0" if x == 0 else f"{float(x):.4g}"  # no "-0": it reads as a typo
 
 
@@ -84,7 +84,7 @@ def _build(root: Value, labels: Mapping[Value, str] | None) -> list[_Node]:
         node = _Node(
             key=f"n{index}",
             title=str(title),
-            lines=[f"data {_number(value.data)}", f"grad {_number(value.grad)}"],
+            lines=[f"data {_number(value.number)}", f"grad {_number(value.grad)}"],
             kind=kind,
         )
         for arg in value.inputs:

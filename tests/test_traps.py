@@ -125,6 +125,64 @@ def test_in_place_operands_follow_the_number_contract():
         p += 10**400
 
 
+# --- .data assignment -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("make", [mg.Value, mg.Parameter])
+@pytest.mark.parametrize(
+    ("bad", "shown"),
+    [("x", "str 'x'"), (None, "NoneType"), ([1.0], "list"), (1j, "complex"), ({}, "dict")],
+)
+def test_assigning_a_non_number_to_data_raises_at_once_and_keeps_the_number(make, bad, shown):
+    v = make(1.5)
+    with pytest.raises(TypeError, match=rf"{make.__name__}\.data must be a real number.*{shown}"):
+        v.data = bad
+    assert v.data == 1.5 and v.data.__class__ is float
+
+
+def test_assigning_an_array_or_a_huge_int_to_data_raises():
+    np = pytest.importorskip("numpy")
+    p = mg.Parameter(1.0)
+    with pytest.raises(TypeError, match=r"Parameter\.data must be a real number.*ndarray"):
+        p.data = np.array([1.0, 2.0])
+    with pytest.raises(ValueError, match=r"Parameter\.data 1000\.\.\.0 is too large"):
+        p.data = 10**400
+    assert p.data == 1.0
+
+
+@pytest.mark.parametrize(
+    ("number", "stored"),
+    [(2, 2.0), (True, 1.0), (-0.0, -0.0), (math.inf, math.inf), (math.nan, math.nan)],
+)
+def test_data_takes_every_real_number_as_a_float(number, stored):
+    p = mg.Parameter(1.0)
+    p.data = number
+    assert p.data.__class__ is float
+    assert math.copysign(1.0, p.data) == math.copysign(1.0, stored)
+    assert p.data == stored or (math.isnan(stored) and math.isnan(p.data))
+
+
+def test_data_takes_a_numpy_scalar_and_a_values_number():
+    np = pytest.importorskip("numpy")
+    p = mg.Parameter(1.0)
+    p.data = np.float32(0.5)
+    assert p.data == 0.5 and p.data.__class__ is float
+    p.data = np.array(0.25)  # 0-d
+    assert p.data == 0.25
+    # PyTorch's `p.data = p - lr * p.grad`: the new number, detached; p stays a trainable leaf
+    (p * p).backward()
+    p.data = p - 0.1 * p.grad
+    assert p.data == 0.25 - 0.1 * 0.5 and p.data.__class__ is float
+    assert p.is_leaf and p.requires_grad and p.op is None
+
+
+def test_the_learners_update_through_data_still_works():
+    p = mg.Parameter(3.0)
+    (p * p).backward()
+    p.data -= 0.1 * p.grad
+    assert p.data == 3.0 - 0.1 * 6.0
+
+
 # --- bool ----------------------------------------------------------------------------------------
 
 

@@ -161,7 +161,7 @@ class Writer:
         if found is None:  # a Value f reads without taking it as an argument: read at each call
             name = f"p{len(self.free)}"
             self.free.append(x)
-            self.emit(f"{name} = _free[{len(self.free) - 1}].data  # {x!r}, read at each call")
+            self.emit(f"{name} = _free[{len(self.free) - 1}].number  # {x!r}, read at each call")
             found = self.expr[x] = Sym(name)
         return found
 
@@ -291,7 +291,7 @@ class Writer:
             grads = self.backward(depends)
         else:  # nothing in f needs a gradient: the output is a constant
             grads = {}
-            value = literal(self.out.data).text
+            value = literal(self.out.number).text
         results = []
         for i in self.positions:
             total = grads.get(self.inputs[i])
