@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BIG",
+    "EPS",
     "LANES",
     "NATIVE_FMA",
     "SPLIT",
@@ -44,6 +45,8 @@ BIG = 2.0**995
 BIG, so SPLIT·a is finite and the sums stay finite, ..."""
 TINY = 2.0**-960
 """... and |a·b| is 0 or above TINY, so the product's lowest bit (near 2**-1065) is a float's."""
+EPS = 2.0**-52
+"""|x|·EPS is at least the spacing of the floats at a normal x (one unit in its last place)."""
 
 
 def _fma_exact(a: float, b: float, c: float) -> float:
@@ -68,10 +71,20 @@ def _fma_exact(a: float, b: float, c: float) -> float:
 def fma(a: float, b: float, c: float) -> float:
     """a·b + c with one rounding (IEEE 754 fusedMultiplyAdd), on floats.
 
-    ``math.fma`` on Python 3.13 and later. Before, this: with ph = fl(a·b) and
-    pl = a·b − ph, exact by Dekker's product of Veltkamp halves, ``math.fsum((c, ph, pl))``
-    is the float nearest to c + a·b (fsum rounds its exact sum once). About 0.45 µs a call on
-    the project machine, against 0.05 µs for ``a * b + c``.
+    ``math.fma`` on Python 3.13 and later. Before, this, in two steps:
+
+    1. **Bracket.** With ph = fl(a·b) a normal float, a·b lies strictly between the floats next
+       to ph, so between ph − t and ph + t for t = ph·2⁻⁵² (at least one unit in ph's last
+       place; exact). Rounding is monotone: if c + fl(ph − t) and c + fl(ph + t) round to the
+       same float, c + a·b rounds to it too, and that float is the answer. Five operations; it
+       fails only when a rounding boundary falls between the two, about 2·|a·b|/|c| of calls
+       (an optimizer's small step on a larger parameter passes nearly always).
+    2. **Exact.** Otherwise pl = a·b − ph, exact by Dekker's product of Veltkamp halves, and
+       ``math.fsum((c, ph, pl))`` is the float nearest to c + a·b (fsum rounds its exact sum
+       once); huge, tiny or non-finite inputs take exact fractions.
+
+    Measured with callgrind on Python 3.11, beyond the call itself: about 1.5k instructions
+    through the bracket, 4.9k through Dekker's product (``a * b + c``: about 0.3k).
 
     Example:
         >>> from minigrad.rounding import fma
@@ -79,22 +92,25 @@ def fma(a: float, b: float, c: float) -> float:
         (0.0, 5.551115123125783e-17)
     """
     ph = a * b
-    if -TINY < ph < TINY:
-        if a == 0.0 or b == 0.0:
-            return ph + c  # an exact ±0 product: one rounding, IEEE's signed zeros
-        return _fma_exact(a, b, c)
-    if not (-BIG < ph < BIG and -BIG < a < BIG and -BIG < b < BIG and -BIG < c < BIG):
-        return _fma_exact(a, b, c)  # huge, infinite or nan
-    if c == 0.0:
-        return ph  # a·b rounded once; c = ±0 cannot change a non-zero product
-    t = SPLIT * a
-    ah = t - (t - a)
-    al = a - ah
-    t = SPLIT * b
-    bh = t - (t - b)
-    bl = b - bh
-    pl = ((ah * bh - ph) + ah * bl + al * bh) + al * bl
-    return math.fsum((c, ph, pl))
+    if ph > TINY or ph < -TINY:  # a normal product, or ±inf (whose bracket is nan: no match)
+        t = ph * EPS
+        lo = c + (ph - t)
+        if lo == c + (ph + t):
+            return lo  # 1. the bracket rounds to one float (overflow included: monotone too)
+        if -BIG < ph < BIG and -BIG < a < BIG and -BIG < b < BIG and -BIG < c < BIG:
+            if c == 0.0:
+                return ph  # a·b rounded once; c = ±0 cannot change a non-zero product
+            t = SPLIT * a  # 2. Dekker's exact product ph + pl, and one rounding by fsum
+            ah = t - (t - a)
+            al = a - ah
+            t = SPLIT * b
+            bh = t - (t - b)
+            bl = b - bh
+            pl = ((ah * bh - ph) + ah * bl + al * bh) + al * bl
+            return math.fsum((c, ph, pl))
+    elif ph == 0.0 and (a == 0.0 or b == 0.0):
+        return ph + c  # an exact ±0 product: one rounding, IEEE's signed zeros
+    return _fma_exact(a, b, c)  # a huge, tiny (underflowing), infinite or nan term
 
 
 NATIVE_FMA = sys.version_info >= (3, 13)
