@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import os
 import sys
-import weakref
 
 from minigrad.graph import Node
 from minigrad.numbers import data_of
@@ -18,6 +17,7 @@ from minigrad.numbers import data_of
 # mypy reads the names below.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import weakref
     from collections.abc import Sequence
     from typing import Any
 
@@ -26,8 +26,9 @@ __all__ = ["check_backward", "check_forward"]
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 # node -> "file:line in func: code" of the user's line that created it. Weak keys: the report
-# must not keep graphs alive.
-_origins: weakref.WeakKeyDictionary[Node, str] = weakref.WeakKeyDictionary()
+# must not keep graphs alive. Made on first use: the weakref module costs about a tenth of
+# `import minigrad`, and only detect_anomaly() needs it.
+_origins: weakref.WeakKeyDictionary[Node, str] | None = None
 
 
 def _user_line() -> str:
@@ -57,7 +58,12 @@ def _describe(xs: Sequence[Any]) -> str:
 
 def check_forward(node: Node, inputs: Sequence[float]) -> None:
     """Remember where `node` was made; raise if its value is NaN or inf."""
+    global _origins
     where = _user_line()
+    if _origins is None:
+        import weakref
+
+        _origins = weakref.WeakKeyDictionary()
     _origins[node] = where
     if not _finite(node.number):
         name = node.op.name if node.op is not None else "an op"
@@ -78,7 +84,9 @@ def check_backward(node: Node, grads: Sequence[Any]) -> None:
     for index, g in enumerate(grads):
         if g is None or inputs[index].__class__ is float or _finite(g):
             continue
-        where = _origins.get(node, "<unknown: the node was made outside detect_anomaly()>")
+        where = "<unknown: the node was made outside detect_anomaly()>"
+        if _origins is not None:
+            where = _origins.get(node, where)
         numbers = [x if x.__class__ is float else x.number for x in inputs]
         raise FloatingPointError(
             f"{node.op.name} backward returned {data_of(g)} as the gradient of input {index}, "  # type: ignore[union-attr]

@@ -15,7 +15,7 @@ path while no hook exists anywhere.
 
 from __future__ import annotations
 
-import weakref
+from _weakref import ref  # weakref.ref itself, without the weakref module
 
 from minigrad.graph import Node
 from minigrad.numbers import as_float
@@ -33,7 +33,7 @@ __all__ = ["RemovableHandle", "active", "hooks_of", "register", "run", "table"]
 
 # id(node) -> (a weak reference to the node, its hooks in order). The walks read `if table:`
 # (not active(), a call) before anything else here: plain backward() pays one dict check.
-table: dict[int, tuple[weakref.ref[Node], list[Hook]]] = {}
+table: dict[int, tuple[ref[Node], list[Hook]]] = {}
 
 
 def active() -> bool:
@@ -55,7 +55,7 @@ class RemovableHandle:
     __slots__ = ("_fn", "_node")
 
     def __init__(self, node: Node, fn: Hook) -> None:
-        self._node = weakref.ref(node)
+        self._node = ref(node)
         self._fn = fn
 
     def remove(self) -> None:
@@ -87,8 +87,8 @@ def register(node: Node, fn: Hook) -> RemovableHandle:
     hooks = hooks_of(node)
     if hooks is None:
         hooks = []
-        ref = weakref.ref(node, lambda _, key=key: table.pop(key, None))  # type: ignore[misc]
-        table[key] = (ref, hooks)
+        weak = ref(node, lambda _, key=key: table.pop(key, None))  # type: ignore[misc]
+        table[key] = (weak, hooks)
     hooks.append(fn)
     return RemovableHandle(node, fn)
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 # threading and functools are not imported: _thread has what is needed here, and functools
 # (which imports the collections package) only when a switch decorates a function.
 from _thread import _local, allocate_lock
-from types import TracebackType
 
 # typing is not imported at run time (it costs more than the rest of `import minigrad`);
 # mypy reads the names below.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator
+    from types import TracebackType
     from typing import Any, TypeVar
 
     F = TypeVar("F", bound=Callable[..., object])

@@ -387,6 +387,8 @@ HEAVY = [
     "decimal",
     "linecache",
     "struct",
+    "weakref",  # only detect_anomaly() needs its WeakKeyDictionary; hooks use _weakref.ref
+    "types",
     "minigrad.nn",
     "minigrad.viz",
     "minigrad.compiler",
