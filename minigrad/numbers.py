@@ -102,7 +102,7 @@ def as_float(x: object, what: str = "value") -> float:
     if converted is not None:
         return converted
     hint = ""
-    if hasattr(x, "requires_grad") and hasattr(x, "data"):
+    if hasattr(x, "requires_grad") and hasattr(x, "number"):
         hint = " (use .data for its number, or pass the Value itself to an op)"
     elif isinstance(x, complex | numbers.Complex):
         hint = " (complex numbers are not supported)"

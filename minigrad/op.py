@@ -293,7 +293,7 @@ def _gradient(name: str, index: int, x: Any, m: Namespace) -> Any:
     cls = x.__class__
     if cls is float:
         return x
-    if hasattr(x, "requires_grad") and hasattr(x, "data"):  # a Value
+    if hasattr(x, "requires_grad") and hasattr(x, "number"):  # a Value
         return x.number if m is FLOATS else x
     try:
         return as_float(x, f"the gradient of input {index}")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import sys
 import warnings
-from operator import attrgetter
 
 from minigrad import anomaly, hooks, modes, op, serialize
 from minigrad.backprop import on_floats, on_values, walk
@@ -81,6 +80,19 @@ def _warn_gradient_lost(value: Value) -> None:
     )
 
 
+def _get_data(value: Value) -> float:
+    """``value.data``: the number; TracingError while `mg.compile` traces (it would be baked in)."""
+    if modes.special_threads and _state.tracing:
+        raise modes.TracingError(
+            "mg.compile: `.data` read inside the traced function: the number it gives at trace "
+            "time would be baked into the compiled code, and later calls would silently reuse "
+            "it. Use the Value itself (`x * p`, not `x * p.data`): the compiled code reads the "
+            "number of a Parameter it uses at each call; or call the function without compile "
+            "(mg.value_and_grad)."
+        )
+    return value.number
+
+
 def _set_data(value: Value, number: object) -> None:
     """``value.data = number``: checked now (TypeError/ValueError), stored as a float."""
     if number.__class__ is not float:
@@ -133,9 +145,10 @@ class Value(Node):
 
     __slots__ = ("__weakref__", "grad", "inputs", "number", "op", "requires_grad", "uses")
 
-    # `.data` is the user's name for the number, checked when assigned; the engine reads and
-    # writes the field `number` (the same float) directly, as a read through the property costs
-    # about 0.4k instructions and an assignment 0.8k more than the field's (callgrind).
+    # `.data` is the user's name for the number, checked when assigned (and refused while
+    # mg.compile traces, as .item()); the engine reads and writes the field `number` (the same
+    # float) directly, as a read through the property costs about 0.6k instructions and an
+    # assignment 0.8k more than the field's (callgrind, Python 3.11).
     if TYPE_CHECKING:
 
         @property
@@ -147,7 +160,7 @@ class Value(Node):
 
     else:
         data = property(
-            attrgetter("number"),
+            _get_data,
             _set_data,
             doc="The number (a float). Assigning it takes any real number, or a Value's number, "
             "and raises TypeError for anything else at once.",

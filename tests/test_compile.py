@@ -256,6 +256,19 @@ def test_data_dependent_control_flow_is_an_error(body: Callable[[Any], Any]) -> 
     assert bool(mg.Value(2.0)) and not bool(mg.Value(0.0))
 
 
+def test_reading_data_inside_the_traced_function_is_an_error() -> None:
+    """.data would give the number at trace time as a constant in the code, silently stale."""
+    p = mg.Parameter(2.0)
+    for body in (lambda x: x * x.data, lambda x: x * p.data, lambda x: x * (x * 3.0).data):
+        with pytest.raises(TracingError, match=r"`\.data` read inside the traced function"):
+            mg.compile(body)(3.0)
+    # The Value itself is read at each call, and .data works again once the trace ends.
+    step = mg.compile(lambda x: x * p)
+    assert step(3.0) == (6.0, 2.0)
+    p.data = 5.0
+    assert step(3.0) == (15.0, 5.0) and p.data == 5.0
+
+
 def test_intermediate_values_are_guarded_too() -> None:
     def f(a: Any, b: Any) -> Any:
         d = a * b - 1.0

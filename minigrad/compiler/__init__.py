@@ -27,9 +27,9 @@ at run time), with the arguments' numbers at each call; Values ``f`` uses withou
 as arguments that require grad (a model's Parameters, or a node computed before ``f`` was
 called), whose ``.data`` is read at each call and which get no gradient. What raises
 `TracingError` instead of baking a number in: ``if``/comparisons/``float()``/``.item()`` on a
-traced Value, ``.detach()`` of one, ops under ``no_grad()`` on one, and a Value made outside
-``f`` that requires no grad. Reading ``.data`` of a traced Value cannot be seen: it is a
-constant in the compiled code. Anomaly mode does not apply to the compiled code.
+traced Value, ``.data`` of any Value inside ``f``, ``.detach()`` of a traced one, ops under
+``no_grad()`` on one, and a Value made outside ``f`` that requires no grad. Anomaly mode does
+not apply to the compiled code.
 """
 
 from __future__ import annotations
