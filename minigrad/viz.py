@@ -124,22 +124,24 @@ _FILL = {
 }
 
 
-def to_dot(root: Value, *, labels: Mapping[Value, str] | None = None) -> str:
+def to_dot(root: Value, *, labels: Mapping[Value, str] | None = None, direction: str = "LR") -> str:
     r"""Return the graph that computed `root` as Graphviz DOT text (render with ``dot -Tpng``).
 
     Each Value is a box with its op (or a Parameter's name), its data and its grad; each
     constant is a small plain node feeding the op that uses it. Edges point from inputs to
-    the op, left to right.
+    the op, left to right (or top to bottom), as in `draw_graph`.
 
     Args:
         root: The output Value, usually a loss.
         labels: Optional names for Values, e.g. ``{pred: "ŷ"}``, shown in their boxes.
+        direction: ``"LR"``: left to right (Graphviz's ``rankdir=LR``); ``"TB"``: top to bottom.
 
     Returns:
         The DOT source, one node or edge per line.
 
     Raises:
         TypeError: `root` is not a Value.
+        ValueError: `direction` is not "LR" or "TB".
 
     Example:
         >>> import minigrad as mg
@@ -157,10 +159,11 @@ def to_dot(root: Value, *, labels: Mapping[Value, str] | None = None) -> str:
           c0 -> n1;
         }
     """
+    _check_direction(direction)
     nodes = _build(root, labels)
     lines = [
         "digraph minigrad {",
-        "  rankdir=LR;",
+        f"  rankdir={direction};",
         '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=11];',
     ]
     for node in nodes:
@@ -188,6 +191,14 @@ _LANE = 0.3  # height taken by an edge passing through a layer
 _GAP = {"LR": 0.55, "TB": 0.38}  # inches between the boxes of two neighbouring layers
 _SIDE_GAP = 0.3  # inches between neighbouring boxes of one layer, top to bottom ("TB")
 _DIRECTIONS = {"LR": "left to right", "TB": "top to bottom"}
+
+
+def _check_direction(direction: object) -> None:
+    if not isinstance(direction, str) or direction not in _DIRECTIONS:
+        accepted = ", ".join(f"{key!r} ({words})" for key, words in _DIRECTIONS.items())
+        raise ValueError(f"direction must be one of {accepted}; got {direction!r}")
+
+
 _DPI = 150
 _FONTS = {"title": 11.0, "name": 8.5, "numbers": 8.0, "constant": 8.0}  # points
 
@@ -332,9 +343,7 @@ def draw_graph(
         )
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
         raise ValueError(f"max_nodes must be a positive int; got {max_nodes!r}")
-    if not isinstance(direction, str) or direction not in _DIRECTIONS:
-        accepted = ", ".join(f"{key!r} ({words})" for key, words in _DIRECTIONS.items())
-        raise ValueError(f"direction must be one of {accepted}; got {direction!r}")
+    _check_direction(direction)
     nodes = _build(root, labels)
     if len(nodes) > max_nodes:
         n_constants = sum(node.kind == "constant" for node in nodes)

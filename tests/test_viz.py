@@ -166,6 +166,18 @@ def test_draw_graph_direction_must_be_lr_or_tb(tmp_path: Path, bad: object) -> N
     ):
         mg.draw_graph(loss, tmp_path / "graph.png", direction=bad)  # type: ignore[arg-type]
     assert not (tmp_path / "graph.png").exists()
+    with pytest.raises(ValueError, match=r"direction must be one of 'LR' .*; got "):
+        mg.to_dot(loss, direction=bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("direction", ["LR", "TB"])
+def test_to_dot_direction_is_graphvizs_rankdir(direction: str) -> None:
+    loss, _, _, _ = line_fit_sample()
+    text = mg.to_dot(loss, direction=direction)
+    assert text.splitlines()[1] == f"  rankdir={direction};"
+    # Only the direction changes: the nodes and edges are the same lines.
+    other = mg.to_dot(loss, direction="TB" if direction == "LR" else "LR")
+    assert text.splitlines()[2:] == other.splitlines()[2:]
 
 
 def rendered(loss: mg.Value, direction: str, labels: dict[mg.Value, str] | None = None) -> object:
