@@ -23,8 +23,8 @@ can be pickled (`minigrad.serialize` writes such an op by value) as well as deep
 from __future__ import annotations
 
 import math
-import operator
 from _collections_abc import Sequence  # collections.abc without the collections package
+from _operator import index as as_index  # operator.index, without the operator module
 
 from minigrad.numbers import as_float
 from minigrad.op import FLOATS, Namespace, Op
@@ -250,7 +250,7 @@ def _class_index(name: str, t: object, n_classes: int, ignore_index: int) -> int
             f"{name}: a class index target must be an int; got {type(t).__name__} {t!r} (for "
             "class probabilities, give a list of numbers per sample)"
         )
-    index = operator.index(t)  # type: ignore[arg-type]  # it has __index__
+    index = as_index(t)  # type: ignore[arg-type]  # it has __index__
     if index != ignore_index and not 0 <= index < n_classes:
         raise IndexError(
             f"{name}: target {index} is out of bounds: the class index must be in "

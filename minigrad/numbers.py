@@ -12,7 +12,6 @@ Every place that takes a number from a user (an operand, ``Value(...)``, an argu
 
 from __future__ import annotations
 
-import numbers
 import sys
 
 # typing is not imported at run time (it costs more than the rest of `import minigrad`);
@@ -24,6 +23,16 @@ if TYPE_CHECKING:
 __all__ = ["ACCEPTED", "as_float", "data_of", "describe", "is_array"]
 
 ACCEPTED = "a real number (int, float, bool, or a numpy real scalar or 0-d array)"
+
+
+def _abc() -> Any:
+    """The standard library's `numbers` module, imported on first need (not by ints and floats).
+
+    Its abstract base classes cost about a twentieth of ``import minigrad``.
+    """
+    import numbers
+
+    return numbers
 
 
 def describe(x: object) -> str:
@@ -90,7 +99,7 @@ def as_float(x: object, what: str = "value") -> float:
     cls = x.__class__
     if cls is float:
         return x  # type: ignore[return-value]  # checked just above
-    if cls is int or cls is bool or isinstance(x, numbers.Real):
+    if cls is int or cls is bool or isinstance(x, _abc().Real):
         try:
             return float(x)  # type: ignore[arg-type]  # a numbers.Real
         except OverflowError:
@@ -104,6 +113,6 @@ def as_float(x: object, what: str = "value") -> float:
     hint = ""
     if hasattr(x, "requires_grad") and hasattr(x, "number"):
         hint = " (use .data for its number, or pass the Value itself to an op)"
-    elif isinstance(x, complex | numbers.Complex):
+    elif isinstance(x, complex | _abc().Complex):
         hint = " (complex numbers are not supported)"
     raise TypeError(f"{what} must be {ACCEPTED}; got {describe(x)}{hint}")

@@ -12,7 +12,6 @@ wrapped in a Value.
 from __future__ import annotations
 
 import sys
-import warnings
 
 from minigrad import anomaly, hooks, modes, op, serialize
 from minigrad.backprop import on_floats, on_values, walk
@@ -61,8 +60,9 @@ class GradientLostWarning(UserWarning):
 
 def _warn_gradient_lost(value: Value) -> None:
     """Warn (once per line, Python's default) that ``float(value)`` drops its gradient."""
-    import linecache  # here, not at import: linecache and re cost more than minigrad's core
+    import linecache  # here, not at import: linecache, re and warnings cost more than the core
     import re
+    import warnings
 
     frame = sys._getframe(2)  # the line that called float(), math.sin(), ...
     line = linecache.getline(frame.f_code.co_filename, frame.f_lineno)

@@ -389,6 +389,9 @@ HEAVY = [
     "struct",
     "weakref",  # only detect_anomaly() needs its WeakKeyDictionary; hooks use _weakref.ref
     "types",
+    "warnings",  # only when GradientLostWarning is shown
+    "numbers",  # as_float's ABCs, only for a number that is not an int, float or bool
+    "operator",  # losses take operator.index from _operator
     "minigrad.nn",
     "minigrad.viz",
     "minigrad.compiler",
