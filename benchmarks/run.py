@@ -1,14 +1,15 @@
-"""Benchmark minigrad against the hand-written loop, micrograd and PyTorch, in one process.
+"""Benchmark minigrad against the hand-written loop, micrograd, PyTorch and JAX, in one process.
 
     python benchmarks/run.py            # the full run (a few minutes on a busy 2-core machine)
     python benchmarks/run.py --quick    # tiny sizes, one round: checks that everything runs
 
 Contenders run interleaved (A, B, C, A, B, C, ...) and each keeps its best round, so that a
 burst of load from elsewhere hits all of them alike; compare the ratios within one run, not
-absolute times across runs. micrograd (PyPI 0.1.0) and PyTorch are measured where installed
-(``pip install -e ".[bench]"`` brings micrograd). Before timing, every contender's result is
-checked against minigrad's (same losses, same gradients), so that the table compares programs
-that compute the same thing.
+absolute times across runs. micrograd (PyPI 0.1.0), PyTorch and JAX (``jax.jit`` of
+``value_and_grad``, float64: the line fit per sample and the full batch) are measured where
+installed (``pip install -e ".[bench]"`` brings micrograd). Before timing, every contender's
+result is checked against minigrad's (same losses, same gradients), so that the table compares
+programs that compute the same thing.
 
 Writes a JSON report (default benchmarks/results/latest.json) and prints a table with the
 project's targets marked PASS or FAIL. No target is asserted: a slow run is a finding, not an
@@ -39,7 +40,7 @@ import workloads as w  # noqa: E402  (benchmarks/ is on sys.path as the script's
 
 import minigrad as mg  # noqa: E402
 
-PEERS = ("micrograd", "torch")
+PEERS = ("micrograd", "torch", "jax")
 LABELS = {
     "minigrad": "minigrad",
     "minigrad_sgd": "minigrad + mg.SGD",
@@ -47,6 +48,7 @@ LABELS = {
     "hand": "hand-written floats",
     "micrograd": "micrograd 0.1.0",
     "torch": "torch, 0-d tensors",
+    "jax": "jax.jit(value_and_grad)",
 }
 
 
@@ -55,6 +57,7 @@ BATCH_LABELS = {
     "compiled": "mg.compile(reduce='mean')",
     "hand": "hand-written Python loop",
     "torch": "torch autograd, float64 tensors",
+    "jax": "jax.jit(value_and_grad), arrays",
 }
 
 
@@ -122,7 +125,7 @@ def setup(
 
 def bench_line_fit(cfg: dict[str, Any], peers: list[str], report: dict[str, Any]) -> None:
     xs, ys = w.line_data(100)
-    names = ["hand", "compiled", "minigrad", "minigrad_sgd", *peers]
+    names = ["hand", "compiled", "minigrad", "minigrad_sgd", *[p for p in peers if p in w.LINE_FIT]]
     runs = setup(w.LINE_FIT, names, (xs, ys), report["errors"], "line_fit")
     want = runs["minigrad"]()
     checks = report["checks"]
@@ -139,7 +142,7 @@ def bench_line_fit(cfg: dict[str, Any], peers: list[str], report: dict[str, Any]
 def bench_mlp(cfg: dict[str, Any], peers: list[str], report: dict[str, Any]) -> None:
     layers = w.mlp_init()
     points = w.mlp_data(cfg["mlp_points"])
-    names = ["hand", "compiled", "minigrad", *peers]
+    names = ["hand", "compiled", "minigrad", *[p for p in peers if p in w.MLP]]
     runs = setup(w.MLP, names, (layers, points), report["errors"], "mlp")
     want_loss, want_grads = runs["minigrad"]()
     for name, run in runs.items():
@@ -188,7 +191,7 @@ def bench_batch(cfg: dict[str, Any], peers: list[str], report: dict[str, Any]) -
 
 def bench_chain(cfg: dict[str, Any], peers: list[str], report: dict[str, Any]) -> None:
     result: dict[str, Any] = {"unit": "seconds per node of y.backward()"}
-    names = ["hand", "minigrad", *peers]
+    names = ["hand", "minigrad", *[p for p in peers if p in w.CHAIN]]
     for n in cfg["chain_sizes"]:
         runs = setup(w.CHAIN, names, (n,), report["errors"], f"chain_{n}")
         want = runs["hand"]()
@@ -419,7 +422,7 @@ def print_table(report: dict[str, Any]) -> None:
     block(
         "(a) line-fit step, per sample: (a·x + b − y)², backward, update",
         r["line_fit_step"],
-        ["minigrad", "minigrad_sgd", "compiled", "hand", "micrograd", "torch"],
+        ["minigrad", "minigrad_sgd", "compiled", "hand", "micrograd", "torch", "jax"],
     )
     block(
         f"(b) MLP 2-16-16-1 forward + backward over {r['mlp_step']['points']} points",
@@ -537,7 +540,7 @@ def plot(report: dict[str, Any], path: Path) -> Path | None:
         ("line-fit step", r["line_fit_step"], ("hand", "compiled", "minigrad", "minigrad_sgd")),
         ("MLP step", r["mlp_step"], ("hand", "compiled", "minigrad")),
     ):
-        for name in (*names, "micrograd", "torch"):
+        for name in (*names, "micrograd", "torch", "jax"):
             if name in row:
                 bars.append((f"{title}: {LABELS[name]}", row[name]))
     y = list(range(len(bars)))[::-1]
@@ -583,7 +586,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument(
         "--peers",
         default=",".join(PEERS),
-        help="comma-separated peers to try where installed (default: micrograd,torch; '' for none)",
+        help="comma-separated peers to try where installed (default: %(default)s; '' for none)",
     )
     args = parser.parse_args(argv)
     cfg = CONFIGS["quick" if args.quick else "full"]

@@ -132,6 +132,30 @@ def line_fit_torch(xs: list[float], ys: list[float]) -> Callable[[], tuple[float
     return run
 
 
+def _jax() -> Any:
+    """jax with float64 enabled (its default is float32), so it computes what the others do."""
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    return jax
+
+
+def line_fit_jax(xs: list[float], ys: list[float]) -> Callable[[], tuple[float, float]]:
+    """The seed's loop with JAX: jit of value_and_grad of the same scalar loss, per sample."""
+    jax = _jax()
+    step = jax.jit(jax.value_and_grad(line_fit_loss, argnums=(0, 1)))
+
+    def run() -> tuple[float, float]:
+        a, b = -2.0, -1.0
+        for x, y in zip(xs, ys, strict=True):
+            _loss, (dloss_da, dloss_db) = step(a, b, x, y)
+            a = a - LR * float(dloss_da)
+            b = b - LR * float(dloss_db)
+        return a, b
+
+    return run
+
+
 LINE_FIT = {
     "hand": line_fit_hand,
     "compiled": line_fit_compiled,
@@ -139,6 +163,7 @@ LINE_FIT = {
     "minigrad_sgd": line_fit_minigrad_sgd,
     "micrograd": line_fit_micrograd,
     "torch": line_fit_torch,
+    "jax": line_fit_jax,
 }
 
 
@@ -213,11 +238,29 @@ def batch_torch(xs: Any, ys: Any) -> Callable[[], tuple[float, float, float]]:
     return run
 
 
+def batch_jax(xs: Any, ys: Any) -> Callable[[], tuple[float, float, float]]:
+    """jax.jit(value_and_grad) of the mean loss over the whole arrays: one fused kernel."""
+    jax = _jax()
+    x, y = jax.numpy.asarray(xs), jax.numpy.asarray(ys)
+
+    def mean_loss(a: Any, b: Any) -> Any:
+        return ((a * x + b - y) ** 2).mean()
+
+    step = jax.jit(jax.value_and_grad(mean_loss, argnums=(0, 1)))
+
+    def run() -> tuple[float, float, float]:
+        loss, (da, db) = step(-2.0, -1.0)
+        return float(loss), float(da), float(db)
+
+    return run
+
+
 BATCH = {
     "numpy": batch_numpy,
     "compiled": batch_compiled,
     "hand": batch_hand,
     "torch": batch_torch,
+    "jax": batch_jax,
 }
 
 
