@@ -153,7 +153,13 @@ class Value(Node):
 
         @property
         def data(self) -> float:
-            """The number; assigning it checks it (see `_set_data`)."""
+            """The number, a float.
+
+            Assigning it takes a real number, or a Value's number (as PyTorch's
+            ``p.data = tensor``), and raises TypeError at once for anything else (a str, a list,
+            an n-d array, None). Inside a function `mg.compile` traces, reading it raises
+            `TracingError`: its number would be baked into the compiled code.
+            """
 
         @data.setter
         def data(self, number: float | Value) -> None: ...
@@ -162,8 +168,13 @@ class Value(Node):
         data = property(
             _get_data,
             _set_data,
-            doc="The number (a float). Assigning it takes any real number, or a Value's number, "
-            "and raises TypeError for anything else at once.",
+            # The same text as the docstring above, which the API pages read (a test holds them
+            # equal).
+            doc="The number, a float.\n\n"
+            "Assigning it takes a real number, or a Value's number (as PyTorch's\n"
+            "``p.data = tensor``), and raises TypeError at once for anything else (a str, a list,\n"
+            "an n-d array, None). Inside a function `mg.compile` traces, reading it raises\n"
+            "`TracingError`: its number would be baked into the compiled code.",
         )
 
     def __init__(self, data: float, requires_grad: bool = True) -> None:

@@ -176,6 +176,22 @@ def test_data_takes_a_numpy_scalar_and_a_values_number():
     assert p.is_leaf and p.requires_grad and p.op is None
 
 
+def test_the_data_property_documents_itself_as_its_typing_stub_does():
+    """help(Value.data) shows the text the API pages show (the stub mypy and griffe read)."""
+    import ast
+    import inspect
+    from pathlib import Path
+
+    source = Path(mg.value.__file__).read_text()
+    stubs = [
+        node
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.FunctionDef) and node.name == "data" and ast.get_docstring(node)
+    ]
+    assert len(stubs) == 1
+    assert mg.Value.data.__doc__ == inspect.cleandoc(ast.get_docstring(stubs[0]))
+
+
 def test_the_learners_update_through_data_still_works():
     p = mg.Parameter(3.0)
     (p * p).backward()
