@@ -9,7 +9,7 @@ A node's fields:
 
 * ``number``: its number (a float). A user reads and assigns it as ``.data``, a property of
   `minigrad.Value` that checks what is assigned; the engine reads and writes this field itself,
-  with floats it computed, because the property costs a call (about 0.4k instructions a read);
+  with floats it computed, because the property costs a call (about 0.6k instructions a read);
 * ``grad``: the gradient backward passes add into it (None on a leaf before the first);
 * ``requires_grad``: whether gradients flow to it;
 * ``op``: the `minigrad.op.Op` that computed it, or None for a leaf (made by the user);
