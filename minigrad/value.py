@@ -83,12 +83,9 @@ def _warn_gradient_lost(value: Value) -> None:
 def _get_data(value: Value) -> float:
     """``value.data``: the number; TracingError while `mg.compile` traces (it would be baked in)."""
     if modes.special_threads and _state.tracing:
-        raise modes.TracingError(
-            "mg.compile: `.data` read inside the traced function: the number it gives at trace "
-            "time would be baked into the compiled code, and later calls would silently reuse "
-            "it. Use the Value itself (`x * p`, not `x * p.data`): the compiled code reads the "
-            "number of a Parameter it uses at each call; or call the function without compile "
-            "(mg.value_and_grad)."
+        _guard_constant(
+            "`.data` read inside the traced function (use the Value itself, `x * p` rather "
+            "than `x * p.data`: the compiled code reads a Parameter's number at each call)"
         )
     return value.number
 
