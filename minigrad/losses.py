@@ -26,7 +26,7 @@ import math
 from _collections_abc import Sequence  # collections.abc without the collections package
 from _operator import index as as_index  # operator.index, without the operator module
 
-from minigrad.numbers import as_float
+from minigrad.numbers import as_float, data_of
 from minigrad.op import FLOATS, Namespace, Op
 from minigrad.ops import SUB
 from minigrad.rounding import LANES, ceil_log2, fma, lane_sum, torch_sum
@@ -257,10 +257,6 @@ def _class_index(name: str, t: object, n_classes: int, ignore_index: int) -> int
             f"[0, {n_classes - 1}] for {n_classes} classes (or ignore_index={ignore_index})"
         )
     return index
-
-
-def _data(x: Any) -> float:
-    return x if x.__class__ is float else float(x.number)
 
 
 def _apply(name: str, inputs: list[Any], forward: Callable[..., float], backward: Any) -> Value:
@@ -973,7 +969,7 @@ def binary_cross_entropy(probs: Any, target: Any, *, reduction: Reduction = "mea
     preds, targets, sequence = _paired(name, "probs", probs, target)
     ys = [_binary_check(name, "target", as_float(t, f"{name}: target")) for t in targets]
     for p in preds:
-        _binary_check(name, "probs", _data(p))
+        _binary_check(name, "probs", data_of(p))
     value, grads = partial(_bce_value, ys), partial(_bce_grads, ys)
     return _elementwise(name, preds, reduction, 1, value, grads, sequence)
 
