@@ -43,7 +43,14 @@ from contextlib import contextmanager
 from typing import Any, Protocol, cast
 
 from minigrad import modes
-from minigrad.compiler.codegen import Writer, as_floats, function_name, input_names, namespace
+from minigrad.compiler.codegen import (
+    Traced,
+    Writer,
+    as_floats,
+    function_name,
+    input_names,
+    namespace,
+)
 from minigrad.modes import TracingError
 from minigrad.transforms import Argnums, check_argnums, resolve_argnums
 from minigrad.value import Value
@@ -187,26 +194,6 @@ def _trace(
     return cast(Callable[..., tuple[float, Any]], space[fname]), text, traced
 
 
-class Traced:
-    """What the numpy form of one trace is made from, when it is first called on arrays."""
-
-    __slots__ = ("fname", "positions", "single", "space", "text")
-
-    def __init__(
-        self,
-        text: str,
-        fname: str,
-        space: dict[str, Any],
-        positions: tuple[int, ...],
-        single: bool,
-    ) -> None:
-        self.text = text
-        self.fname = fname
-        self.space = space
-        self.positions = positions
-        self.single = single
-
-
 def compile(
     f: Callable[..., Value], argnums: Argnums = 0, *, reduce: str | None = None
 ) -> CompiledFunction:
@@ -322,8 +309,7 @@ def compile(
         if run is None:
             from minigrad.compiler.vectorize import Vectorized
 
-            t = traces[len(args)]
-            run = Vectorized(t.text, t.fname, t.space, t.positions, t.single, reduce)
+            run = Vectorized(traces[len(args)], reduce)
             vectorized[len(args)] = run
             compiled.numpy_sources[len(args)] = run.source
         return run(*args)

@@ -31,6 +31,7 @@ from minigrad.ops import REGISTRY
 
 __all__ = [
     "RESERVED",
+    "Traced",
     "Writer",
     "as_argument",
     "as_floats",
@@ -309,3 +310,31 @@ class Writer:
         """
         lines = [self.sums.get(i, line) for i, line in enumerate(self.lines)]
         return "\n".join([self.head, *lines[self.prologue :]]) + "\n"
+
+
+class Traced:
+    """What the numpy form of one trace is made from, when it is first called on arrays.
+
+    Attributes:
+        text: The generated code without its float checks (`Writer.unchecked_source`).
+        fname: The generated function's name.
+        space: The scalar code's globals (user ops, the Values read at each call).
+        positions: The differentiated arguments.
+        single: `argnums` is an int: one gradient, not a tuple.
+    """
+
+    __slots__ = ("fname", "positions", "single", "space", "text")
+
+    def __init__(
+        self,
+        text: str,
+        fname: str,
+        space: dict[str, Any],
+        positions: tuple[int, ...],
+        single: bool,
+    ) -> None:
+        self.text = text
+        self.fname = fname
+        self.space = space
+        self.positions = positions
+        self.single = single

@@ -37,7 +37,7 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
-from minigrad.compiler.codegen import as_argument
+from minigrad.compiler.codegen import Traced, as_argument
 from minigrad.compiler.symbolic import Sym, sym
 from minigrad.function import FunctionOp
 from minigrad.op import FLOATS, Op
@@ -541,27 +541,16 @@ class Vectorized:
     """A compiled function's generated code, run on numpy arrays.
 
     Args:
-        text: The generated code without its float checks (`Writer.unchecked_source`).
-        fname: The generated function's name.
-        space: The scalar code's globals (user ops, the Values read at each call).
-        positions: The differentiated arguments.
-        single: `argnums` is an int: one gradient, not a tuple.
+        traced: What the scalar code was made from (`minigrad.compiler.codegen.Traced`).
         reduce: None for per-sample results, ``"sum"`` or ``"mean"`` for their sum or mean.
     """
 
-    def __init__(
-        self,
-        text: str,
-        fname: str,
-        space: dict[str, Any],
-        positions: tuple[int, ...],
-        single: bool,
-        reduce: str | None,
-    ) -> None:
-        text = free_early(reuse_arrays(text), reduce is not None)
+    def __init__(self, traced: Traced, reduce: str | None) -> None:
+        text = free_early(reuse_arrays(traced.text), reduce is not None)
+        fname, space = traced.fname, traced.space
         self.source = text
-        self.positions = positions
-        self.single = single
+        self.positions = traced.positions
+        self.single = traced.single
         self.reduce = reduce
         vector = numpy_namespace(space)
         if reduce is not None:
