@@ -92,11 +92,8 @@ def _get_data(value: Value) -> float:
 
 def _set_data(value: Value, number: object) -> None:
     """``value.data = number``: checked now (TypeError/ValueError), stored as a float."""
-    if number.__class__ is not float:
-        if isinstance(number, Value):  # PyTorch's `p.data = tensor`: its number, detached
-            number = number.number
-        else:
-            number = as_float(number, f"{type(value).__name__}.data")
+    if number.__class__ is not float:  # a Value gives its number: PyTorch's `p.data = tensor`
+        number = _number_of(number, f"{type(value).__name__}.data")
     value.number = number
 
 
@@ -430,19 +427,19 @@ class Value(Node):
 
     def __lt__(self, other: Operand) -> bool:
         _guard("comparing a traced Value (<, max(), min(), sorted())")
-        return self.number < _compare_key(other)
+        return self.number < _number_of(other, "comparison operand")
 
     def __le__(self, other: Operand) -> bool:
         _guard("comparing a traced Value (<=)")
-        return self.number <= _compare_key(other)
+        return self.number <= _number_of(other, "comparison operand")
 
     def __gt__(self, other: Operand) -> bool:
         _guard("comparing a traced Value (>, max(), min())")
-        return self.number > _compare_key(other)
+        return self.number > _number_of(other, "comparison operand")
 
     def __ge__(self, other: Operand) -> bool:
         _guard("comparing a traced Value (>=)")
-        return self.number >= _compare_key(other)
+        return self.number >= _number_of(other, "comparison operand")
 
     # No __eq__: == stays identity, so the inherited C-level hash is kept and a Value is a
     # fast dict key (the backward walks key their dicts by node).
@@ -511,8 +508,7 @@ class Parameter(Value):
 def _in_place(rule: Op, value: Value, other: object) -> Value:
     """``value <op>= other``: see the comment above Value's in-place operators."""
     if not _state.grad_enabled and value.op is None:
-        number = other.number if isinstance(other, Value) else as_float(other, f"{rule.name}=")
-        value.number = rule.forward(value.number, number)
+        value.number = rule.forward(value.number, _number_of(other, f"{rule.name}="))
         return value
     if _state.grad_enabled and isinstance(value, Parameter):
         symbol = {"add": "+=", "sub": "-=", "mul": "*=", "div": "/="}[rule.name]
@@ -528,10 +524,9 @@ def _show(grad: Any) -> str:
     return f"Value({grad.number!r})" if isinstance(grad, Value) else repr(grad)
 
 
-def _compare_key(other: object) -> float:
-    if isinstance(other, Value):
-        return other.number
-    return as_float(other, "comparison operand")
+def _number_of(x: object, what: str) -> float:
+    """A Value's number, or `x` as a float (`as_float`, whose errors name `what`)."""
+    return x.number if isinstance(x, Value) else as_float(x, what)
 
 
 # --- recording nodes ---------------------------------------------------------------------------
