@@ -11,6 +11,9 @@ Every function on Values (``mg.exp``, ``mg.maximum``, ...) is an op of the regis
 `minigrad.ops`; its derivative is in the docs' derivative table.
 """
 
+# The one place where the speed layer goes in: faster operators and backward() over the reference
+# core (minigrad.value, minigrad.backprop), unless MINIGRAD_REFERENCE=1 (see minigrad.speed).
+from minigrad import speed
 from minigrad.function import Function, FunctionCtx
 from minigrad.gradcheck import GradcheckError, gradcheck
 from minigrad.losses import (
@@ -61,6 +64,9 @@ from minigrad.transforms import (
     vjp,
 )
 from minigrad.value import GradientLostWarning, Parameter, Value
+
+if not speed.REFERENCE:
+    speed.install()
 
 # typing is not imported at run time (it costs more than the rest of `import minigrad`);
 # mypy reads the names below.

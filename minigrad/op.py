@@ -36,7 +36,7 @@ on Values means "the same object". A test runs every built-in rule with numbers 
 
 from __future__ import annotations
 
-from minigrad.numbers import as_float, data_of
+from minigrad.numbers import ACCEPTED, as_float, data_of
 
 # typing is not imported at run time (it costs more than the rest of `import minigrad`);
 # mypy reads the names below.
@@ -198,7 +198,7 @@ class Op:
         self.smooth = smooth
         self.method = method
         self.ufunc = (ufunc,) if isinstance(ufunc, str) else tuple(ufunc)
-        if (method is not None or ufunc) and _recorder is not _no_recorder:
+        if (method is not None or ufunc) and _record is not _no_recorder:
             raise ValueError(
                 f"Op {name!r}: method= and ufunc= name the Value method and numpy ufunc of a "
                 "built-in op (minigrad/ops.py), read once when minigrad is imported; an op "
@@ -213,16 +213,17 @@ class Op:
 
     def __call__(self, *xs: object) -> Any:
         """Apply the op to Values or numbers; the Value requires grad when an input does."""
-        if len(xs) == 1 and self.arity == 1:  # mg.relu(x): one call less (MLP step about −1%)
-            return _record_one(self, xs[0])
         if len(xs) != self.arity:
             raise TypeError(f"{self.name}() takes {self.arity} input(s); got {len(xs)}")
-        return _recorder(self, xs)
+        out = _record(self, *xs)
+        if out is NotImplemented:  # an n-d array: only an operator lets numpy broadcast it
+            raise TypeError(f"{self.name}: operands must be Values or {ACCEPTED}, not arrays")
+        return out
 
     def call_forward(self, *xs: float) -> float:
         """The forward on floats, its result a float; an error it raises names the op.
 
-        How every call of an op computes its value: `minigrad.value.apply` and the code
+        How every call of an op computes its value: `minigrad.value.record` and the code
         `mg.compile` writes for a user's op.
         """
         try:
@@ -306,28 +307,18 @@ def _short(x: object) -> str:
     return f"{type(x).__name__} {text[:57] + '...' if len(text) > 60 else text}"
 
 
-def _no_recorder(op: Op, xs: tuple[object, ...]) -> Any:  # pragma: no cover - import order
+def _no_recorder(op: Op, *xs: object) -> Any:  # pragma: no cover - import order
     raise RuntimeError("minigrad.value is not imported: import minigrad first")
 
 
-_recorder: Callable[[Op, tuple[object, ...]], Any] = _no_recorder
+_record: Callable[..., Any] = _no_recorder
 
 
-def _no_recorder_one(op: Op, x: object) -> Any:  # pragma: no cover - import order
-    return _no_recorder(op, (x,))
-
-
-_record_one: Callable[[Op, object], Any] = _no_recorder_one
-
-
-def set_recorder(
-    record: Callable[[Op, tuple[object, ...]], Any], record_one: Callable[[Op, object], Any]
-) -> None:
-    """How an op call records a node: `minigrad.value.apply`, set once when it is imported.
+def set_recorder(record: Callable[..., Any]) -> None:
+    """How an op call makes its Value: `minigrad.value.record`, handed over at its import.
 
     `Op` sits below `Value` (Value's operators are built-in ops), so the function that makes
     Values is handed to it here rather than imported, which would be an import circle.
-    ``record_one`` is the same for an op of one input, given the input itself.
     """
-    global _recorder, _record_one
-    _recorder, _record_one = record, record_one
+    global _record
+    _record = record

@@ -38,8 +38,9 @@ import copyreg
 import sys
 from _thread import get_ident  # built in, always loaded (threading is not)
 
+from minigrad.backprop import topological_order
 from minigrad.function import FunctionOp
-from minigrad.graph import Node, topological_order
+from minigrad.graph import SEQUENCE, Node
 from minigrad.op import Op
 from minigrad.ops import REGISTRY
 
@@ -130,7 +131,6 @@ def fields(node: Node) -> tuple[Any, ...]:
         node.requires_grad,
         node.op,
         node.inputs,
-        node.uses,
         grad if _plain(grad) else None,
         extra_fields(node),
     )
@@ -169,7 +169,6 @@ def restore_value(
     requires_grad: bool,
     op: Op | None,
     inputs: tuple[Any, ...],
-    uses: int,
     grad: float | None,
     extra: dict[str, Any] | None,
 ) -> Node:
@@ -180,7 +179,7 @@ def restore_value(
     node.requires_grad = requires_grad
     node.op = op
     node.inputs = tuple(inputs)
-    node.uses = uses
+    node.sequence = next(SEQUENCE)  # made after its inputs, as the original was
     if extra:
         for name, value in extra.items():
             setattr(node, name, value)

@@ -11,8 +11,7 @@ from __future__ import annotations
 from _collections_abc import Sequence  # collections.abc without the collections package
 
 from minigrad import modes
-from minigrad.backprop import on_floats, on_values, walk
-from minigrad.graph import topological_order
+from minigrad.backprop import on_floats, on_values, topological_order, walk
 from minigrad.numbers import as_float
 from minigrad.value import Value
 

@@ -1,12 +1,18 @@
 """`Value`, one float64 number in the graph, and `Parameter`, a trainable leaf.
 
-An op on Values computes its forward on floats (the op's ``forward``, `minigrad.ops`) and,
-when some input requires grad and grad mode is on, records a node: its op and its inputs (the
-fields of `minigrad.graph.Node`). Nothing else is stored on a node: no closure, so no reference
-cycle, so a graph is freed by reference counting as soon as its output is dropped.
+Every operator on a Value calls one function, `record`: it computes the op's forward on floats
+(the op's ``forward`` in the registry, `minigrad.ops`) and, when some input requires grad and
+grad mode is on, remembers how: the output keeps its op and its inputs. That is the whole
+graph: no closure is stored on a node, so there is no reference cycle, and a graph is freed by
+reference counting as soon as its output is dropped. `Value.backward` then walks it
+(`minigrad.backprop`).
 
 A plain number in an op is a constant: it is kept as a float among the node's inputs, never
-wrapped in a Value.
+wrapped in a Value, and the backward pass skips it.
+
+This is the reference core, and it runs as written when ``MINIGRAD_REFERENCE=1`` is set;
+otherwise `minigrad.speed` installs faster versions of the operators and of ``backward()``
+over it when minigrad is imported, held to these bit for bit by the tests.
 """
 
 from __future__ import annotations
@@ -14,29 +20,25 @@ from __future__ import annotations
 import sys
 
 from minigrad import anomaly, hooks, modes, op, serialize
-from minigrad.backprop import on_floats, on_values, walk
-from minigrad.fastpath import backward_floats
-from minigrad.graph import Node
+from minigrad.backprop import on_values, walk
+from minigrad.graph import SEQUENCE, Node
 from minigrad.interop import numpy_ufunc
-from minigrad.numbers import ACCEPTED, as_float, describe, is_array
+from minigrad.numbers import as_float, describe, is_array
 from minigrad.op import Op
-from minigrad.ops import ABS, ADD, DIV, MUL, NEG, POW_CONST, REGISTRY, SUB, power
+from minigrad.ops import ABS, ADD, DIV, MUL, NEG, POW, POW_CONST, REGISTRY, SUB
 
-# typing is not imported at run time (it costs more than the rest of `import minigrad`);
-# mypy reads the names below.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any, TypeAlias
 
-__all__ = ["GradientLostWarning", "Parameter", "Value", "apply"]
+__all__ = ["GradientLostWarning", "Parameter", "Value", "record"]
 
 if TYPE_CHECKING:
     Operand: TypeAlias = "Value | float"
     """What an op accepts: a Value or a real number (int, float, bool, numpy real scalar)."""
 
 _state = modes.state
-_new = object.__new__
 
 
 def _tracing_error(what: str) -> modes.TracingError:
@@ -137,7 +139,7 @@ class Value(Node):
         (-3.0, -4.0)
     """
 
-    __slots__ = ("__weakref__", "grad", "inputs", "number", "op", "requires_grad", "uses")
+    __slots__ = ("__weakref__", "grad", "inputs", "number", "op", "requires_grad", "sequence")
 
     # `.data` is the user's name for the number, checked when assigned (and refused while
     # mg.compile traces, as .item()); the engine reads and writes the field `number` (the same
@@ -179,7 +181,7 @@ class Value(Node):
         self.requires_grad = requires_grad
         self.op = None
         self.inputs = ()
-        self.uses = 0
+        self.sequence = next(SEQUENCE)
         if modes.special_threads and _state.tracing:
             _state.made_in_trace.add(self)
 
@@ -327,55 +329,55 @@ class Value(Node):
                     # number, as a Value that records nothing; leaves get the graph.
                     total = Value(total if total.__class__ is float else total.number, False)
                 node.grad = total if node.grad is None else node.grad + total
-        elif hooks.table:  # some Value has a hook: the reference walk runs them, the fast path not
-            seed = grad if grad.__class__ is float else as_float(grad, "grad")
-            for node, total in walk(self, seed, on_floats).items():
-                node.grad = total if node.grad is None else node.grad + total
         else:
-            backward_floats(self, grad if grad.__class__ is float else as_float(grad, "grad"))
+            seed = grad if grad.__class__ is float else as_float(grad, "grad")
+            for node, total in walk(self, seed).items():
+                node.grad = total if node.grad is None else node.grad + total
 
-    # --- arithmetic -----------------------------------------------------------------------
-
-    # Value (+ - *) float or Value is the hottest path of a training loop: it computes the
-    # forward inline (the same expression as the op's forward; tests/test_fastpath.py holds
-    # them equal) and skips _binary's checks: about 100 ns (30%) faster per op with a float;
-    # with a Value, 6.7k -> 5.0k instructions (callgrind). Everything else goes through _binary.
+    # --- arithmetic: every operator is `record(op, *inputs)` -------------------------------
 
     def __add__(self, other: Operand) -> Value:
-        if other.__class__ is float:
-            return _link(ADD, self.number + other, self, (self, other))
-        if other.__class__ is Value or other.__class__ is Parameter:
-            return _link2(ADD, self.number + other.number, self, other)
-        return _binary(ADD, self, other)
+        return record(ADD, self, other)
 
     def __radd__(self, other: Operand) -> Value:
-        if other.__class__ is float:
-            return _link(ADD, other + self.number, self, (other, self))
-        return _binary(ADD, other, self)
+        return record(ADD, other, self)
 
     def __sub__(self, other: Operand) -> Value:
-        if other.__class__ is float:
-            return _link(SUB, self.number - other, self, (self, other))
-        if other.__class__ is Value or other.__class__ is Parameter:
-            return _link2(SUB, self.number - other.number, self, other)
-        return _binary(SUB, self, other)
+        return record(SUB, self, other)
 
     def __rsub__(self, other: Operand) -> Value:
-        if other.__class__ is float:
-            return _link(SUB, other - self.number, self, (other, self))
-        return _binary(SUB, other, self)
+        return record(SUB, other, self)
 
     def __mul__(self, other: Operand) -> Value:
-        if other.__class__ is float:
-            return _link(MUL, self.number * other, self, (self, other))
-        if other.__class__ is Value or other.__class__ is Parameter:
-            return _link2(MUL, self.number * other.number, self, other)
-        return _binary(MUL, self, other)
+        return record(MUL, self, other)
 
     def __rmul__(self, other: Operand) -> Value:
-        if other.__class__ is float:
-            return _link(MUL, other * self.number, self, (other, self))
-        return _binary(MUL, other, self)
+        return record(MUL, other, self)
+
+    def __truediv__(self, other: Operand) -> Value:
+        return record(DIV, self, other)
+
+    def __rtruediv__(self, other: Operand) -> Value:
+        return record(DIV, other, self)
+
+    def __pow__(self, other: Operand) -> Value:
+        # A constant exponent (a number, or a Value that needs no grad) has an op of its own,
+        # whose backward computes no gradient for it.
+        if isinstance(other, Value) and other.requires_grad:
+            return record(POW, self, other)
+        return record(POW_CONST, self, other)
+
+    def __rpow__(self, other: Operand) -> Value:
+        return record(POW, other, self)
+
+    def __neg__(self) -> Value:
+        return record(NEG, self)
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __abs__(self) -> Value:
+        return record(ABS, self)
 
     # In-place operators, as in PyTorch where a learner's habit comes from: under no_grad(),
     # `p -= lr * p.grad` changes the leaf p itself; with grad on, on a Parameter it raises (the
@@ -393,35 +395,6 @@ class Value(Node):
 
     def __itruediv__(self, other: Operand) -> Value:
         return _in_place(DIV, self, other)
-
-    def __truediv__(self, other: Operand) -> Value:
-        return _binary(DIV, self, other)
-
-    def __rtruediv__(self, other: Operand) -> Value:
-        return _binary(DIV, other, self)
-
-    def __pow__(self, other: Operand) -> Value:
-        if other.__class__ is int or other.__class__ is float:  # x ** 2: the squared error
-            try:
-                c = float(other)
-            except OverflowError:  # 10**400: as_float's ValueError, as on every route
-                c = as_float(other, "pow: exponent")
-            x = self.number
-            # x * x is POW_CONST's forward for c = 2, without the call (about 10% of an op).
-            return _link(POW_CONST, x * x if c == 2.0 else POW_CONST.forward(x, c), self, (self, c))
-        return power(self, other)  # type: ignore[no-any-return]
-
-    def __rpow__(self, other: Operand) -> Value:
-        return power(other, self)  # type: ignore[no-any-return]
-
-    def __neg__(self) -> Value:
-        return _unary(NEG, self)
-
-    def __pos__(self) -> Value:
-        return self
-
-    def __abs__(self) -> Value:
-        return _unary(ABS, self)
 
     # --- comparisons: on .data, returning bool ---------------------------------------------
 
@@ -463,7 +436,7 @@ class Value(Node):
 
 def _method(rule: Op) -> Callable[[Value], Value]:
     def method(self: Value) -> Value:
-        return _unary(rule, self)
+        return record(rule, self)
 
     method.__name__ = method.__qualname__ = rule.method  # type: ignore[assignment]
     method.__doc__ = (
@@ -517,7 +490,7 @@ def _in_place(rule: Op, value: Value, other: object) -> Value:
             f"that grows with every update. Update the number inside `with mg.no_grad():` (as "
             f"in PyTorch), or write to .data (p.data -= lr * p.grad), or use an optimizer."
         )
-    return _binary(rule, value, other)
+    return record(rule, value, other)
 
 
 def _show(grad: Any) -> str:
@@ -529,10 +502,56 @@ def _number_of(x: object, what: str) -> float:
     return x.number if isinstance(x, Value) else as_float(x, what)
 
 
-# --- recording nodes ---------------------------------------------------------------------------
-# The hot path of the whole library: every op on Values ends in _link (one Value input),
-# _link2 (two), _binary (two operands of any kind) or apply (any number); all fall back to
-# _record for everything but "grad on, no anomaly, no trace".
+def record(rule: Op, *inputs: object) -> Value:
+    """``rule(*inputs)``: compute the forward on floats and, if needed, remember how.
+
+    Every input is a Value or a real number. The output records a node (its op and its
+    inputs) when some input requires grad and grad mode is on; otherwise it is a Value that
+    records nothing. An input that needs no gradient is kept as its float, so the backward
+    pass skips it. A computed Value's ``.grad`` starts at 0.0.
+
+    Returns:
+        The output; NotImplemented when an input is an n-d numpy array, so that numpy
+        broadcasts the operator itself (`minigrad.Op` turns that into a TypeError).
+
+    Raises:
+        TypeError: An input is not a Value or a real number.
+        ValueError: A number is too large for a float64.
+    """
+    numbers: list[float] = []  # what the forward computes with
+    kept: list[Any] = []  # the node's inputs: a Value that requires grad, or a float
+    needs_grad = False
+    for x in inputs:
+        if isinstance(x, Value):
+            numbers.append(x.number)
+            if x.requires_grad:
+                needs_grad = True
+                kept.append(x)
+            else:
+                kept.append(_as_constant(x))
+        elif is_array(x):
+            return NotImplemented  # type: ignore[no-any-return]
+        else:
+            number = as_float(x, f"{rule.name}: operand")
+            numbers.append(number)
+            kept.append(number)
+    recording = needs_grad and _state.grad_enabled
+    if needs_grad and not recording:
+        _guard_constant(f"`{rule.name}` computed under no_grad() from a traced Value")
+    out = Value(rule.call_forward(*numbers), requires_grad=recording)
+    out.grad = 0.0
+    if recording:
+        out.op = rule
+        out.inputs = tuple(kept)
+    if _state.anomaly:
+        anomaly.check_forward(out, numbers)
+    return out
+
+
+op.set_recorder(record)
+
+
+# --- mg.compile's checks: a number read while tracing would be baked into the compiled code ----
 
 
 def _guard_constant(what: str) -> None:
@@ -557,187 +576,3 @@ def _as_constant(x: Value) -> float:
             "code reads at each call."
         )
     return x.number
-
-
-def _node(rule: Op, data: float, args: tuple[Any, ...]) -> Value:
-    """A new node of the graph: `rule` applied to `args` gave `data`."""
-    out = _new(Value)
-    out.number = data
-    out.grad = 0.0
-    out.requires_grad = True
-    out.op = rule
-    out.inputs = args
-    out.uses = 0
-    for arg in args:
-        if arg.__class__ is not float:
-            arg.uses += 1
-    return out
-
-
-def _constant(data: float) -> Value:
-    """A result that records no graph (no input requires grad, or grad mode is off)."""
-    out = _new(Value)
-    out.number = data
-    out.grad = 0.0
-    out.requires_grad = False
-    out.op = None
-    out.inputs = ()
-    out.uses = 0
-    return out
-
-
-def _record(
-    rule: Op, data: float, args: tuple[Any, ...] | None, inputs: tuple[float, ...]
-) -> Value:
-    """The output of `rule`: a node when `args` needs grad and grad mode is on. Checks anomalies."""
-    if args is not None and _state.grad_enabled:
-        out = _node(rule, data, args)
-    else:
-        if args is not None and _state.tracing:  # grad mode is off: no_grad() inside f
-            _guard_constant(f"`{rule.name}` computed under no_grad() from a traced Value")
-        out = _constant(data)
-        if _state.tracing:
-            _state.made_in_trace.add(out)
-    if _state.anomaly:
-        anomaly.check_forward(out, inputs)
-    return out
-
-
-# _link, _link2 and _binary repeat _node's few lines rather than call it: a call costs about as
-# much as the rest of an op here (measured with callgrind). _state.plain is "grad on, no
-# anomaly, no trace", read only while some thread has switched a mode (modes.special_threads).
-
-
-def _link(rule: Op, data: float, value: Value, args: tuple[Any, ...]) -> Value:
-    """The output of an op whose only Value input is `value`, its forward already computed."""
-    if value.requires_grad and (modes.special_threads == 0 or _state.plain):
-        out = _new(Value)
-        out.number = data
-        out.grad = 0.0
-        out.requires_grad = True
-        out.op = rule
-        out.inputs = args
-        out.uses = 0
-        value.uses += 1
-        return out
-    if not value.requires_grad:
-        args = tuple(a if a.__class__ is float else _as_constant(a) for a in args)
-        return _record(rule, data, None, args)
-    inputs = tuple(a if a.__class__ is float else a.number for a in args)
-    return _record(rule, data, args, inputs)
-
-
-def _link2(rule: Op, data: float, a: Value, b: Value) -> Value:
-    """The output of an op on two Values, its forward already computed."""
-    if a.requires_grad and b.requires_grad and (modes.special_threads == 0 or _state.plain):
-        out = _new(Value)
-        out.number = data
-        out.grad = 0.0
-        out.requires_grad = True
-        out.op = rule
-        out.inputs = (a, b)
-        out.uses = 0
-        a.uses += 1
-        b.uses += 1
-        return out
-    # An input that needs no gradient is kept as its float, as in _binary; `data` is reused.
-    if not b.requires_grad:
-        return _link(rule, data, a, (a, _as_constant(b)))
-    if not a.requires_grad:
-        return _link(rule, data, b, (_as_constant(a), b))
-    return _record(rule, data, (a, b), (a.number, b.number))  # grad off, anomaly or trace
-
-
-def _unary(rule: Op, x: Any) -> Value:
-    """Apply a one-input op to a Value or a number."""
-    if x.__class__ is Value or isinstance(x, Value):
-        return _link(rule, rule.forward(x.number), x, (x,))
-    xd = as_float(x, f"{rule.name}: operand")
-    return _record(rule, rule.forward(xd), None, (xd,))
-
-
-def _binary(rule: Op, a: Any, b: Any) -> Value:
-    """Apply a two-input op. NotImplemented for an n-d numpy array, which numpy broadcasts."""
-    # An input that needs no gradient is stored as its float: the walk skips floats.
-    grad = False
-    if a.__class__ is Value or isinstance(a, Value):
-        ad = a.number
-        if a.requires_grad:
-            grad = True
-        else:
-            a = ad = _as_constant(a)
-    elif a.__class__ is float:
-        ad = a
-    else:
-        if is_array(a):
-            return NotImplemented  # type: ignore[no-any-return]  # numpy broadcasts it
-        a = ad = as_float(a, f"{rule.name}: operand")
-    if b.__class__ is Value or isinstance(b, Value):
-        bd = b.number
-        if b.requires_grad:
-            grad = True
-        else:
-            b = bd = _as_constant(b)
-    elif b.__class__ is float:
-        bd = b
-    else:
-        if is_array(b):
-            return NotImplemented  # type: ignore[no-any-return]
-        b = bd = as_float(b, f"{rule.name}: operand")
-    if grad and (modes.special_threads == 0 or _state.plain):
-        out = _new(Value)
-        out.number = rule.forward(ad, bd)
-        out.grad = 0.0
-        out.requires_grad = True
-        out.op = rule
-        out.inputs = (a, b)
-        out.uses = 0
-        if a.__class__ is not float:
-            a.uses += 1
-        if b.__class__ is not float:
-            b.uses += 1
-        return out
-    return _record(rule, rule.forward(ad, bd), (a, b) if grad else None, (ad, bd))
-
-
-def apply(rule: Op, xs: tuple[object, ...]) -> Value:
-    """``rule(*xs)``: compute the forward on floats and record a node (the reference path).
-
-    Every input is a Value or a real number; an input that needs no gradient is kept as its
-    float. The result requires grad when an input does and grad mode is on.
-
-    Raises:
-        TypeError: An input is not a Value or a real number (an n-d array among them).
-        ValueError: A number is too large for a float64.
-    """
-    grad = False
-    args: list[Any] = []
-    inputs: list[float] = []
-    for x in xs:
-        if isinstance(x, Value):
-            inputs.append(x.number)
-            if x.requires_grad:
-                grad = True
-                args.append(x)
-            else:
-                args.append(_as_constant(x))
-        else:
-            if is_array(x):
-                raise TypeError(f"{rule.name}: operands must be Values or {ACCEPTED}, not arrays")
-            number = as_float(x, f"{rule.name}: operand")
-            inputs.append(number)
-            args.append(number)
-    data = rule.call_forward(*inputs)
-    return _record(rule, data, tuple(args) if grad else None, tuple(inputs))
-
-
-def apply_one(rule: Op, x: object) -> Value:
-    """``rule(x)`` for an op of one input: `apply`, with the built-ins on the hot path."""
-    if rule.check:  # a user's op: its forward's result is checked
-        return apply(rule, (x,))
-    if x.__class__ is Value:  # _unary's first case, without the call
-        return _link(rule, rule.forward(x.number), x, (x,))
-    return _unary(rule, x)
-
-
-op.set_recorder(apply, apply_one)

@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from minigrad.graph import Node, topological_order
+from minigrad.backprop import topological_order
+from minigrad.graph import Node
 from minigrad.value import Parameter, Value
 
 __all__ = ["DEFAULT_MAX_NODES", "draw_graph", "to_dot"]

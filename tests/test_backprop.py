@@ -1,5 +1,5 @@
-"""The backward walks: the order and the bookkeeping both walks share (the fast path is held to
-the reference walk bit for bit in test_fastpath.py)."""
+"""The backward walk: its order and its sums (the speed layer is held to it bit for bit in
+test_speed.py)."""
 
 import pytest
 
@@ -49,16 +49,16 @@ def test_anomaly_mode_stops_both_walks_at_an_infinite_gradient(walk):
     ],
 )
 @pytest.mark.parametrize("make", [mg.Value, mg.Parameter])
-def test_every_way_of_recording_a_node_counts_its_use(op, make):
-    # _uses tells the walk when a node's gradient is complete; an under-count would release a
-    # shared node before all its parts arrived.
+def test_every_way_of_recording_a_node_makes_it_newer_than_its_inputs(op, make):
+    # The walk visits nodes newest first; a node older than an input would be visited before
+    # all of its gradient arrived.
     x = make(0.5)
-    u = x * 1.5  # an inner node, so the count matters to the walk
+    u = x * 1.5
     v = make(2.0)
-    before = u.uses
     out = op(u, v)
-    assert u.uses == before + 1
     assert out.inputs.count(u) == 1
+    assert all(out.sequence > i.sequence for i in out.inputs if i.__class__ is not float)
+    assert x.sequence < u.sequence < out.sequence
 
 
 @pytest.mark.parametrize("mode", ["plain", "no_grad", "anomaly"])

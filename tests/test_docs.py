@@ -368,3 +368,18 @@ def test_the_nav_lists_every_page_and_every_lesson() -> None:
     }
     assert set(nav) == pages | examples | {"examples/index.md"}
     assert "examples/_common.md" not in nav
+
+
+@pytest.mark.parametrize(
+    ("page", "unit"),
+    [("concepts/reverse-mode.md", "lines"), ("concepts/reverse-mode.ko.md", "줄")],
+)
+def test_the_engine_files_line_counts_in_the_reverse_mode_page_are_true(
+    page: str, unit: str
+) -> None:
+    text = (DOCS / page).read_text(encoding="utf-8")
+    counts = re.findall(rf"`minigrad/(\w+\.py)` \((\d+) ?{unit}\)", text)
+    assert {name for name, _ in counts} >= {"ops.py", "value.py", "backprop.py"}
+    for name, stated in counts:
+        actual = len((ROOT / "minigrad" / name).read_text(encoding="utf-8").splitlines())
+        assert int(stated) == actual, f"{page} says {name} has {stated} {unit}; it has {actual}"

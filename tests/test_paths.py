@@ -19,7 +19,7 @@ import math
 import pytest
 
 import minigrad as mg
-from minigrad.graph import topological_order
+from minigrad.backprop import topological_order
 from minigrad.op import FLOATS
 from minigrad.ops import REGISTRY
 from minigrad.testing import OPERATIONS

@@ -21,10 +21,10 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from minigrad.backprop import walk
+from minigrad.backprop import topological_order, walk
 from minigrad.compiler.symbolic import SYMBOLS, Sym, literal, sym, symbolic
 from minigrad.function import FunctionOp
-from minigrad.graph import Node, topological_order
+from minigrad.graph import Node
 from minigrad.numbers import as_float
 from minigrad.op import FLOATS, Op
 from minigrad.ops import REGISTRY
