@@ -15,6 +15,7 @@ Workloads (the same programs as `workloads.py`):
   ``opt.zero_grad()``, ``loss.backward()``, ``opt.step()`` with ``mg.SGD``;
 * ``manual``: micrograd's README loop, the same loss with ``.grad = 0.0`` and
   ``a.data -= lr * a.grad``;
+* ``no_grad``: the line fit's loss under ``mg.no_grad()`` (evaluation: no node is recorded);
 * ``mlp``: forward and backward of an MLP 2-16-16-1 (ReLU) on one point, squared error.
 """
 
@@ -55,6 +56,15 @@ for x, y in zip(xs[:STEPS], ys[:STEPS]):
     loss.backward()
     a.data -= w.LR * a.grad
     b.data -= w.LR * b.grad
+""",
+    "no_grad": """
+import workloads as w
+import minigrad as mg
+xs, ys = w.line_data(100)
+a, b = mg.Parameter(-2.0), mg.Parameter(-1.0)
+with mg.no_grad():
+    for x, y in zip(xs[:STEPS], ys[:STEPS]):
+        loss = (a * x + b - y) ** 2
 """,
     "mlp": """
 import workloads as w

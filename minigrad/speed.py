@@ -71,6 +71,8 @@ def _link(rule: Op, data: float, x: Value, args: tuple[Any, ...]) -> Value:
         out.inputs = args
         out.sequence = next(SEQUENCE)
         return out
+    if not x.requires_grad or not _state.grad_enabled:
+        return _not_recorded(rule, data, args)
     return record(rule, *args)
 
 
@@ -85,21 +87,20 @@ def _link2(rule: Op, data: float, a: Value, b: Value) -> Value:
         out.inputs = (a, b)
         out.sequence = next(SEQUENCE)
         return out
-    return record(rule, a, b)
+    return _binary(rule, a, b)
 
 
 def _binary(rule: Op, a: Any, b: Any) -> Value:
     """``rule(a, b)`` for a built-in op of two inputs, Values or floats."""
     ac, bc = a.__class__, b.__class__
-    if (modes.special_threads == 0 or _state.plain) and (
-        (ac is Value or ac is Parameter or ac is float)
-        and (bc is Value or bc is Parameter or bc is float)
+    if (ac is Value or ac is Parameter or ac is float) and (
+        bc is Value or bc is Parameter or bc is float
     ):
         a_grad = ac is not float and a.requires_grad
         b_grad = bc is not float and b.requires_grad
-        if a_grad or b_grad:
-            ad = a if ac is float else a.number
-            bd = b if bc is float else b.number
+        ad = a if ac is float else a.number
+        bd = b if bc is float else b.number
+        if (a_grad or b_grad) and (modes.special_threads == 0 or _state.plain):
             out = _new(Value)
             out.number = rule.forward(ad, bd)
             out.grad = 0.0
@@ -108,22 +109,37 @@ def _binary(rule: Op, a: Any, b: Any) -> Value:
             out.inputs = (a if a_grad else ad, b if b_grad else bd)
             out.sequence = next(SEQUENCE)
             return out
+        if not (a_grad or b_grad) or not _state.grad_enabled:
+            return _not_recorded(rule, rule.forward(ad, bd), (a, b))
     return record(rule, a, b)
 
 
-def _unary(rule: Op, x: Any) -> Value:
-    """``rule(x)`` for a built-in op of one input."""
-    if x.__class__ is Value or x.__class__ is Parameter:
-        return _link(rule, rule.forward(x.number), x, (x,))
-    return record(rule, x)
+def _not_recorded(rule: Op, data: float, args: tuple[Any, ...]) -> Value:
+    """``rule(*args)`` when no input requires grad or grad mode is off: a Value, no node.
+
+    What `record` makes then; in anomaly mode or while tracing, `record` itself runs (it
+    checks the result, or refuses a number the compiled code would bake in).
+    """
+    if modes.special_threads and (_state.anomaly or _state.tracing):
+        return record(rule, *args)
+    out = _new(Value)
+    out.number = data
+    out.grad = 0.0
+    out.requires_grad = False
+    out.op = None
+    out.inputs = ()
+    out.sequence = next(SEQUENCE)
+    return out
 
 
 def _call(rule: Op, *xs: object) -> Any:
     """`minigrad.Op`'s recorder: a built-in op of one or two inputs fast, the rest `record`."""
     if not rule.check:  # a built-in op (a user's op checks its forward's result: `record`)
         if len(xs) == 1:
-            return _unary(rule, xs[0])
-        if len(xs) == 2:
+            x: Any = xs[0]
+            if x.__class__ is Value or x.__class__ is Parameter:
+                return _link(rule, rule.forward(x.number), x, (x,))
+        elif len(xs) == 2:
             return _binary(rule, xs[0], xs[1])
     return record(rule, *xs)
 
