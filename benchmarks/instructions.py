@@ -82,7 +82,10 @@ def count(program: str, steps: int) -> int:
     """Instructions callgrind counts for the whole interpreter running `program`."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "callgrind.out"
-        env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": str(HERE)}
+        # The minigrad of this checkout (a worktree of an older commit measures that commit),
+        # whichever one the virtual environment has installed.
+        path = os.pathsep.join([str(HERE), str(HERE.parent)])
+        env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": path}
         subprocess.run(
             [
                 "valgrind",

@@ -29,7 +29,6 @@ from minigrad.losses import (
     softmax,
 )
 from minigrad.modes import (
-    TracingError,
     detect_anomaly,
     enable_grad,
     is_anomaly_enabled,
@@ -52,6 +51,7 @@ from minigrad.ops import SQRT as sqrt
 from minigrad.ops import TANH as tanh
 from minigrad.ops import clamp
 from minigrad.optim import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
+from minigrad.tracing import TracingError
 from minigrad.transforms import (
     grad,
     hessian,

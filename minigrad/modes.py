@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     F = TypeVar("F", bound=Callable[..., object])
 
 __all__ = [
-    "TracingError",
     "detect_anomaly",
     "enable_grad",
     "is_anomaly_enabled",
@@ -31,26 +30,19 @@ __all__ = [
 ]
 
 
-class TracingError(TypeError):
-    """`mg.compile` cannot record what the traced function did.
-
-    A data-dependent branch, or a number that would be baked into the compiled code; the
-    message says which and why.
-    """
-
-
 class _Switches(_local):  # threading.local is this class
     """The switches of one thread. Class attributes are the defaults every thread starts with."""
 
     grad_enabled: bool = True
     anomaly: bool = False
-    # True while `mg.compile` traces a function in this thread: Python control flow on a
-    # Value, and numbers that the compiled code would bake in, raise TracingError.
-    tracing: bool = False
-    # While tracing: the Values that need no grad and were made inside the traced function
-    # (constants it may use). Any other such Value would be read once, at trace time.
-    made_in_trace: Any = None
-    # grad_enabled and not anomaly and not tracing: the common case, so that an op reads one
+    # While `mg.compile` traces a function in this thread: its `minigrad.tracing.Trace`, which
+    # the places where a number could leave the graph ask first.
+    trace: Any = None
+    # How many function transforms (mg.grad, mg.jvp, ...) are running their function in this
+    # thread: inside one, another transform differentiates with Values (its result can be
+    # differentiated again), even when it is called with plain numbers.
+    transforms: int = 0
+    # grad_enabled and not anomaly and no trace: the common case, so that an op reads one
     # switch, not three.
     plain: bool = True
 
@@ -59,17 +51,22 @@ class _Switches(_local):  # threading.local is this class
         *,
         grad_enabled: bool | None = None,
         anomaly: bool | None = None,
-        tracing: bool | None = None,
     ) -> None:
-        global special_threads
-        was_plain = self.plain
         if grad_enabled is not None:
             self.grad_enabled = grad_enabled
         if anomaly is not None:
             self.anomaly = anomaly
-        if tracing is not None:
-            self.tracing = tracing
-        self.plain = self.grad_enabled and not self.anomaly and not self.tracing
+        self._update()
+
+    def set_trace(self, trace: Any) -> None:
+        """Make `trace` (a `minigrad.tracing.Trace`, or None) this thread's active trace."""
+        self.trace = trace
+        self._update()
+
+    def _update(self) -> None:
+        global special_threads
+        was_plain = self.plain
+        self.plain = self.grad_enabled and not self.anomaly and self.trace is None
         if self.plain != was_plain:
             with _lock:
                 special_threads += -1 if self.plain else 1

@@ -36,6 +36,7 @@ on Values means "the same object". A test runs every built-in rule with numbers 
 
 from __future__ import annotations
 
+from minigrad import modes
 from minigrad.numbers import ACCEPTED, as_float, data_of
 
 # typing is not imported at run time (it costs more than the rest of `import minigrad`);
@@ -77,7 +78,15 @@ class Namespace:
 FLOATS = Namespace("floats", float)
 """``m`` on a plain backward: each op's forward on floats."""
 
-VALUES = Namespace("values", data_of)
+
+def _value_data(x: Any) -> float:
+    """``m.data(x)`` on Values: the number (refused while `mg.compile` traces a gradient)."""
+    if modes.special_threads and modes.state.trace is not None and x.__class__ is not float:
+        return modes.state.trace.formula_data(x)  # type: ignore[no-any-return]
+    return data_of(x)
+
+
+VALUES = Namespace("values", _value_data)
 """``m`` under ``create_graph``: each op itself, recording a node."""
 
 _RESERVED = frozenset({"data", "kind"})

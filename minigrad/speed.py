@@ -120,7 +120,7 @@ def _not_recorded(rule: Op, data: float, args: tuple[Any, ...]) -> Value:
     What `record` makes then; in anomaly mode or while tracing, `record` itself runs (it
     checks the result, or refuses a number the compiled code would bake in).
     """
-    if modes.special_threads and (_state.anomaly or _state.tracing):
+    if modes.special_threads and (_state.anomaly or _state.trace is not None):
         return record(rule, *args)
     out = _new(Value)
     out.number = data
@@ -233,7 +233,7 @@ def _backward(self: Value, grad: Any = 1.0, *, create_graph: bool = False) -> No
     if (
         create_graph
         or hooks.table
-        or (modes.special_threads and _state.anomaly)
+        or (modes.special_threads and (_state.anomaly or _state.trace is not None))
         or not self.requires_grad
     ):
         _reference_backward(self, grad, create_graph=create_graph)

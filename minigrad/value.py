@@ -41,15 +41,16 @@ if TYPE_CHECKING:
 _state = modes.state
 
 
-def _tracing_error(what: str) -> modes.TracingError:
-    return modes.TracingError(
-        f"mg.compile: data-dependent control flow: {what} inside the traced function. compile "
-        "traces the function once and replays the same straight-line code for every input, "
-        "so a branch chosen by this input's numbers cannot be recorded. Write it with ops "
-        "that choose per input instead: mg.maximum / mg.minimum instead of max() / min() or "
-        "`if a > b`, mg.relu, mg.clamp, mg.abs, mg.sign, and mg.exp / mg.log ... instead of "
-        "math.*; or call the function without compile (mg.value_and_grad)."
-    )
+def _branch(what: str) -> None:
+    """While `mg.compile` traces (`minigrad.tracing`), `what` would bake a branch in: refused."""
+    if modes.special_threads and _state.trace is not None:
+        _state.trace.branch(what)
+
+
+def _read(what: str) -> None:
+    """While `mg.compile` traces, `what` would bake a number in: refused."""
+    if modes.special_threads and _state.trace is not None:
+        _state.trace.read(what)
 
 
 class GradientLostWarning(UserWarning):
@@ -84,8 +85,8 @@ def _warn_gradient_lost(value: Value) -> None:
 
 def _get_data(value: Value) -> float:
     """``value.data``: the number; TracingError while `mg.compile` traces (it would be baked in)."""
-    if modes.special_threads and _state.tracing:
-        _guard_constant(
+    if modes.special_threads and _state.trace is not None:  # (inline: `p.data -= ...` is hot)
+        _state.trace.read(
             "`.data` read inside the traced function (use the Value itself, `x * p` rather "
             "than `x * p.data`: the compiled code reads a Parameter's number at each call)"
         )
@@ -97,12 +98,6 @@ def _set_data(value: Value, number: object) -> None:
     if number.__class__ is not float:  # a Value gives its number: PyTorch's `p.data = tensor`
         number = _number_of(number, f"{type(value).__name__}.data")
     value.number = number
-
-
-def _guard(what: str) -> None:
-    """Raise TracingError if this thread is tracing (`mg.compile`): `what` reads the number."""
-    if modes.special_threads and _state.tracing:
-        raise _tracing_error(what)
 
 
 class Value(Node):
@@ -182,8 +177,6 @@ class Value(Node):
         self.op = None
         self.inputs = ()
         self.sequence = next(SEQUENCE)
-        if modes.special_threads and _state.tracing:
-            _state.made_in_trace.add(self)
 
     if TYPE_CHECKING:  # the methods made from the registry (x.exp(), x.relu(), ...)
 
@@ -198,14 +191,14 @@ class Value(Node):
         return format(self.number, spec) if spec else repr(self)
 
     def __float__(self) -> float:
-        _guard("reading a traced Value's number (float(), math.<fn>())")
+        _branch("reading a traced Value's number (float(), math.<fn>())")
         if self.requires_grad and _state.grad_enabled:
             _warn_gradient_lost(self)
         return self.number
 
     def __bool__(self) -> bool:
         """True unless the number is 0 (nan is true), as PyTorch's ``bool(tensor)``."""
-        _guard("`if`, `while`, `and`/`or` or `not` on a traced Value")
+        _branch("`if`, `while`, `and`/`or` or `not` on a traced Value")
         return self.number != 0.0
 
     def item(self) -> float:
@@ -215,7 +208,7 @@ class Value(Node):
         >>> mg.Value(2).item()
         2.0
         """
-        _guard("reading a traced Value's number (.item())")
+        _branch("reading a traced Value's number (.item())")
         return self.number
 
     def detach(self) -> Value:
@@ -225,10 +218,10 @@ class Value(Node):
         >>> mg.Value(2.0).detach().requires_grad
         False
         """
-        if modes.special_threads and _state.tracing:
-            if self.requires_grad:
-                _guard_constant("`.detach()` of a traced Value")
-            _as_constant(self)  # a Value made outside the traced function: raises
+        if self.requires_grad:
+            _read("`.detach()` of a traced Value")
+        else:
+            _constant(self)  # while tracing: refused if made before the trace
         return Value(self.number, requires_grad=False)
 
     def register_hook(self, hook: Callable[[Any], Any]) -> hooks.RemovableHandle:
@@ -259,11 +252,10 @@ class Value(Node):
             (10.0, 60.0)
             >>> handle.remove()
         """
-        if modes.special_threads and _state.tracing:
-            raise modes.TracingError(
-                "mg.compile: register_hook inside the traced function: hooks run in backward() "
-                "and mg.grad, not in compiled code"
-            )
+        _read(
+            "register_hook inside the traced function (hooks run in backward() and mg.grad, "
+            "not in compiled code)"
+        )
         return hooks.register(self, hook)
 
     def retain_grad(self) -> None:
@@ -330,6 +322,10 @@ class Value(Node):
                     total = Value(total if total.__class__ is float else total.number, False)
                 node.grad = total if node.grad is None else node.grad + total
         else:
+            _read(
+                "backward() without create_graph=True inside the traced function (it "
+                "computes plain numbers; mg.compile writes the gradient itself)"
+            )
             seed = grad if grad.__class__ is float else as_float(grad, "grad")
             for node, total in walk(self, seed).items():
                 node.grad = total if node.grad is None else node.grad + total
@@ -399,19 +395,19 @@ class Value(Node):
     # --- comparisons: on .data, returning bool ---------------------------------------------
 
     def __lt__(self, other: Operand) -> bool:
-        _guard("comparing a traced Value (<, max(), min(), sorted())")
+        _branch("comparing a traced Value (<, max(), min(), sorted())")
         return self.number < _number_of(other, "comparison operand")
 
     def __le__(self, other: Operand) -> bool:
-        _guard("comparing a traced Value (<=)")
+        _branch("comparing a traced Value (<=)")
         return self.number <= _number_of(other, "comparison operand")
 
     def __gt__(self, other: Operand) -> bool:
-        _guard("comparing a traced Value (>, max(), min())")
+        _branch("comparing a traced Value (>, max(), min())")
         return self.number > _number_of(other, "comparison operand")
 
     def __ge__(self, other: Operand) -> bool:
-        _guard("comparing a traced Value (>=)")
+        _branch("comparing a traced Value (>=)")
         return self.number >= _number_of(other, "comparison operand")
 
     # No __eq__: == stays identity, so the inherited C-level hash is kept and a Value is a
@@ -528,7 +524,7 @@ def record(rule: Op, *inputs: object) -> Value:
                 needs_grad = True
                 kept.append(x)
             else:
-                kept.append(_as_constant(x))
+                kept.append(_constant(x))
         elif is_array(x):
             return NotImplemented  # type: ignore[no-any-return]
         else:
@@ -537,7 +533,7 @@ def record(rule: Op, *inputs: object) -> Value:
             kept.append(number)
     recording = needs_grad and _state.grad_enabled
     if needs_grad and not recording:
-        _guard_constant(f"`{rule.name}` computed under no_grad() from a traced Value")
+        _read(f"`{rule.name}` computed under no_grad() from a traced Value")
     out = Value(rule.call_forward(*numbers), requires_grad=recording)
     out.grad = 0.0
     if recording:
@@ -551,28 +547,11 @@ def record(rule: Op, *inputs: object) -> Value:
 op.set_recorder(record)
 
 
-# --- mg.compile's checks: a number read while tracing would be baked into the compiled code ----
+def _constant(x: Value) -> float:
+    """A Value that needs no grad, kept as its float among a node's inputs.
 
-
-def _guard_constant(what: str) -> None:
-    """While tracing, `what` would turn a traced Value into a number baked into the code."""
-    if modes.special_threads and _state.tracing:
-        raise modes.TracingError(
-            f"mg.compile: {what}: its number at trace time would be baked into the compiled "
-            "code, so later calls would silently reuse it. Compute it from the arguments with "
-            "ops that record a graph, or call the function without compile "
-            "(mg.value_and_grad)."
-        )
-
-
-def _as_constant(x: Value) -> float:
-    """A Value that needs no grad, kept as its float among a node's inputs."""
-    if modes.special_threads and _state.tracing and x not in _state.made_in_trace:
-        raise modes.TracingError(
-            f"mg.compile: the traced function uses {x!r}, a Value that requires no grad and "
-            "was made outside it: its number at trace time would be baked into the compiled "
-            "code, so a later change of its .data would be silently ignored. Pass it as an "
-            "argument, or make it a Parameter (requires_grad=True), whose number the compiled "
-            "code reads at each call."
-        )
+    While `mg.compile` traces, one made before the trace is refused: its number would be frozen.
+    """
+    if modes.special_threads and _state.trace is not None:
+        return _state.trace.constant(x)  # type: ignore[no-any-return]
     return x.number

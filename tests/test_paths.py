@@ -5,6 +5,9 @@ reference walk on Values), ``mg.grad`` called with numbers (the reference walk o
 with Values (on Values), and ``mg.compile`` (the reference walk writing code); for second
 derivatives, nested ``mg.grad``, ``create_graph`` then ``backward`` of the gradient, and
 ``mg.compile(mg.grad(f))``. They must agree with each other bit for bit (signed zeros, nan).
+Where an op's backward formula branches on a number (relu's kink, a tie of maximum), compile
+cannot trace a gradient once for every input: ``mg.compile(mg.grad(f))`` must raise
+TracingError there, and agree everywhere else.
 That the numbers are PyTorch's is checked by tests/test_edges.py (first order) and the
 examples from the issues below (second order); ``tests/crosscheck_torch.py`` re-derives those
 from PyTorch where it is installed.
@@ -20,6 +23,7 @@ import pytest
 
 import minigrad as mg
 from minigrad.backprop import topological_order
+from minigrad.compiler.symbolic import SYMBOLS, Sym, symbolic
 from minigrad.op import FLOATS
 from minigrad.ops import REGISTRY
 from minigrad.testing import OPERATIONS
@@ -91,7 +95,24 @@ def test_first_derivatives_agree_on_every_path(name, f, point):
         assert result == reference, f"{name}{point}: {path} gives {result}, grad gives {reference}"
 
 
-def second_order(f, point, i, j):
+def branches(name):
+    """Whether the op's backward formula reads a number (m.data): it cannot be written once."""
+    op = REGISTRY[name]
+    xs = [Sym(f"x{k}") for k in range(op.arity)]
+    if name == "pow_const":
+        xs = [Sym("x0"), 2.0]  # the exponent is a float constant in the node
+    return symbolic(op.backward, SYMBOLS, Sym("g"), Sym("out"), *xs) is None
+
+
+BRANCHING = {name for name in REGISTRY if branches(name)}
+
+
+def test_the_branching_formulas_are_the_piecewise_ops():
+    piecewise = {"clamp", "clamp_max", "clamp_min", "maximum", "minimum", "pow", "relu"}
+    assert piecewise == BRANCHING
+
+
+def second_order(f, point, i, j, name):
     """d/dx_j of ∂f/∂x_i by each path, as bits."""
     paths = {}
     df = mg.grad(f, argnums=i)
@@ -108,7 +129,11 @@ def second_order(f, point, i, j):
     else:  # the gradient does not depend on x_j: mg.grad's 0.0
         paths["create_graph"] = bits(0.0)
 
-    paths["compile(grad)"] = bits(mg.compile(df, argnums=j)(*point)[1])
+    if name in BRANCHING:
+        with pytest.raises(mg.TracingError, match=r"backward formula .* chooses its branch"):
+            mg.compile(df, argnums=j)(*point)
+    else:
+        paths["compile(grad)"] = bits(mg.compile(df, argnums=j)(*point)[1])
     return paths
 
 
@@ -124,7 +149,7 @@ SECOND = [
     ("name", "f", "point", "i", "j"), SECOND, ids=[f"{s[0]}{s[2]}d{s[3]}d{s[4]}" for s in SECOND]
 )
 def test_second_derivatives_agree_on_every_path(name, f, point, i, j):
-    paths = second_order(f, point, i, j)
+    paths = second_order(f, point, i, j, name)
     reference = paths["grad(grad)"]
     for path, result in paths.items():
         assert result == reference, f"{name}{point} d{i}d{j}: {path} {result} vs {reference}"

@@ -16,8 +16,8 @@ Its text is kept in ``.source``: a reader sees the derivatives a graph computes.
 
 Three parts, each its own module:
 
-* tracing (here): ``f`` runs once in this thread's tracing mode (`minigrad.modes`), in which
-  Python control flow on a Value, and any number that the compiled code would bake in, raise
+* tracing (here, with `minigrad.tracing`): ``f`` runs once under a trace, which refuses
+  Python control flow on a Value, and any number that the compiled code would bake in, with
   `TracingError`;
 * symbolic algebra (`minigrad.compiler.symbolic`): formulas run on symbolic numbers;
 * code generation (`minigrad.compiler.codegen`): the reference walk writes the chain rule.
@@ -38,8 +38,7 @@ import builtins
 import functools
 import inspect
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any, Protocol, cast
 
 from minigrad import modes
@@ -51,7 +50,7 @@ from minigrad.compiler.codegen import (
     input_names,
     namespace,
 )
-from minigrad.modes import TracingError
+from minigrad.tracing import TracingError, tracing
 from minigrad.transforms import Argnums, check_argnums, resolve_argnums
 from minigrad.value import Value
 
@@ -74,20 +73,6 @@ class CompiledFunction(Protocol):
     reduce: str | None
 
     def __call__(self, *args: Any, **kwargs: Any) -> tuple[float, Any]: ...  # noqa: D102
-
-
-@contextmanager
-def tracing() -> Iterator[None]:
-    """This thread's tracing mode, for the duration of one trace (nestable)."""
-    state = modes.state
-    saved = state.tracing, state.made_in_trace
-    state.made_in_trace = set()
-    state.set(tracing=True)
-    try:
-        yield
-    finally:
-        state.set(tracing=saved[0])
-        state.made_in_trace = saved[1]
 
 
 def _has_array(args: tuple[Any, ...]) -> bool:
@@ -164,7 +149,7 @@ def _trace(
     arity = len(args)
     resolved = resolve_argnums(argnums, arity, "mg.compile")
     numbers = _tracing_numbers(args)
-    with tracing(), modes.enable_grad():
+    with tracing() as active, modes.enable_grad():
         inputs = [Value(x) for x in numbers]
         try:
             out = f(*inputs)
@@ -187,7 +172,7 @@ def _trace(
     positional = [p.name if p.kind in _POSITIONAL else None for p in params or []]
     names = input_names(positional, arity, space)
     fname = function_name(f, space)
-    writer = Writer(out, list(inputs), names, resolved, space)
+    writer = Writer(out, list(inputs), names, resolved, space, active.start)
     text = writer.source(fname, single)
     exec(builtins.compile(text, f"<mg.compile {fname}/{arity}>", "exec"), space)
     traced = Traced(writer.unchecked_source(), fname, space, resolved, single)
@@ -323,8 +308,13 @@ def compile(
         # hand-written loop 2.50k.
         def first_call(*args: Any) -> tuple[Any, Any]:
             fn = by_arity.get(len(args)) or trace(args)
-            compiled_function.__globals__.update(fn.__globals__)
-            compiled_function.__code__ = fn.__code__
+            code = fn.__code__
+            if code.co_varnames[: code.co_argcount] == tuple(names):
+                compiled_function.__globals__.update(fn.__globals__)
+                compiled_function.__code__ = code
+            # else the generated code renamed a parameter (``x1`` in ``f(x1, x0)`` is a name it
+            # uses itself): this wrapper stays, binding keywords by f's names, then passing
+            # the arguments by position.
             return fn(*args)
 
         compiled_function = _with_signature(names, first_call)

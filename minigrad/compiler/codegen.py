@@ -124,6 +124,9 @@ class Writer:
         positions: Which of them to differentiate.
         space: The generated code's globals; the writer adds the user ops and the Values
             ``f`` reads without taking them as arguments (``_free``).
+        start: The trace's start (`minigrad.tracing.Trace.start`): every node made after it
+            gets a line of the forward, also one computed from free Values only (``p * 2``
+            of a Parameter ``p``), so that nothing computed in the trace is frozen.
     """
 
     def __init__(
@@ -133,8 +136,10 @@ class Writer:
         names: list[str],
         positions: tuple[int, ...],
         space: dict[str, Any],
+        start: int,
     ) -> None:
         self.out = out
+        self.start = start
         self.inputs = inputs
         self.names = names
         self.positions = positions
@@ -268,12 +273,11 @@ class Writer:
     def source(self, fname: str, single: bool) -> str:
         """The generated function's source."""
         order = topological_order(self.out)
-        depends: set[Node] = set()
-        for node in order:  # parents first
-            if node in self.expr or any(
-                a.__class__ is not float and a in depends for a in node.inputs
-            ):
-                depends.add(node)
+        # What the forward computes: the inputs, and every node made in the trace (a Value made
+        # before it, a model's Parameter say, is read at each call: `arg`).
+        depends = {
+            n for n in order if n in self.expr or (n.op is not None and n.sequence > self.start)
+        }
         head = f"def {fname}({', '.join(self.names)}):"
         if self.names:
             checks = [f"{n}.__class__ is not float" for n in self.names]
