@@ -1,9 +1,20 @@
 """The function transforms: `grad`, `value_and_grad`, `jvp`, `vjp`, Jacobians and Hessians.
 
 ``df = mg.grad(f)`` replaces a hand-written ``def df(x): ...``: ``df`` takes plain numbers and
-returns float gradients. Called with Values that require grad (as when one `grad` is nested in
-another) it returns Values instead, computed with ``create_graph``, so ``mg.grad(mg.grad(f))`` is
-the second derivative.
+returns float gradients.
+
+Nested, a transform works on Values (``create_graph``), so that its result can be
+differentiated again: ``mg.grad(mg.grad(f))`` is the second derivative. It is nested when it is
+called with Values that require grad, or from inside the function of another transform (or of
+a trace of `mg.compile`), even with plain numbers: ``f`` may use the outer function's Values
+without taking them as arguments (``lambda w: mg.grad(lambda x: w * x * x)(3.0)`` depends on
+``w``), as torch.func and HIPS autograd allow.
+
+Each call differentiates with respect to its own arguments: every argument becomes a new node
+of this call (for a Value, ``x · 1``, which is ``x`` exactly), and the walk runs over the nodes
+between the output and those arguments only. So the same outer Value passed twice (``f(x, x)``),
+or passed and closed over (``mg.grad(lambda a: a * x)(x)``), gets each partial derivative
+apart, as in torch.func: no "perturbation confusion", and no hook of the outer graph runs.
 """
 
 from __future__ import annotations
@@ -12,6 +23,7 @@ from _collections_abc import Sequence  # collections.abc without the collections
 
 from minigrad import modes
 from minigrad.backprop import on_floats, on_values, topological_order, walk
+from minigrad.graph import Node
 from minigrad.numbers import as_float
 from minigrad.value import Value
 
@@ -102,19 +114,28 @@ def _record(
     """
     if not callable(f):
         raise TypeError(f"{name}: f must be a function; got {type(f).__name__} {f!r}")
-    nested = any(isinstance(a, Value) and a.requires_grad for a in (*args, *kwargs.values()))
+    state = modes.state
+    nested = (
+        state.transforms > 0
+        or state.trace is not None
+        or any(isinstance(a, Value) and a.requires_grad for a in (*args, *kwargs.values()))
+    )
     call_args = list(args)
     inputs = []
-    for i in positions:
-        given = args[i]
-        if isinstance(given, Value) and given.requires_grad:
-            inputs.append(given)
-        else:
-            number = given.number if isinstance(given, Value) else given
-            inputs.append(Value(as_float(number, f"{name}: argument {i}")))
-        call_args[i] = inputs[-1]
     with modes.enable_grad():
-        out = f(*call_args, **kwargs)
+        for i in positions:
+            given = args[i]
+            if isinstance(given, Value) and given.requires_grad:
+                inputs.append(given * 1.0)  # this call's own node (see the module docs)
+            else:
+                number = given.number if isinstance(given, Value) else given
+                inputs.append(Value(as_float(number, f"{name}: argument {i}")))
+            call_args[i] = inputs[-1]
+        state.transforms += 1
+        try:
+            out = f(*call_args, **kwargs)
+        finally:
+            state.transforms -= 1
     single = not (several and isinstance(out, tuple | list))
     outputs = [out] if single else list(out)
     for k, o in enumerate(outputs):
@@ -146,21 +167,53 @@ def _number(x: Any, nested: bool) -> Any:
     return x.number if isinstance(x, Value) else float(x)
 
 
-def _reverse(output: Any, seed: Any, nested: bool) -> dict[Any, Any]:
-    """Every node's gradient d(output)/d(node)·seed: the reference walk, on floats or Values."""
+def _between(outputs: list[Any], inputs: list[Value]) -> list[Node]:
+    """The nodes on a path from one of `inputs` to an output, each after its own inputs."""
+    found: set[Node] = set(inputs)
+    order: list[Node] = []
+    seen: set[Node] = set()
+    for out in outputs:
+        if not isinstance(out, Value):
+            continue
+        for node in topological_order(out):  # parents first
+            if node in seen:
+                continue
+            seen.add(node)
+            if node in found or any(x.__class__ is not float and x in found for x in node.inputs):
+                found.add(node)
+                order.append(node)
+    return order
+
+
+def _reverse(output: Any, seed: Any, nested: bool, inputs: list[Value]) -> dict[Any, Any]:
+    """d(output)/d(x)·seed for the nodes x between `inputs` and `output`: the reference walk.
+
+    On floats, or on Values when nested. Parts of a gradient that would flow past `inputs`
+    (into the graph of an enclosing transform, or of the user's model) are not sent.
+    """
     if not isinstance(output, Value) or not output.requires_grad:
         return {}
+    between = set(_between([output], inputs))
+    starts = set(inputs)
+    chain_rule = on_values if nested else on_floats
+
+    def local(node: Any, g: Any) -> Sequence[Any]:
+        if node in starts or node not in between:
+            return (None,) * len(node.inputs)
+        parts = chain_rule(node, g)
+        return [
+            part if x.__class__ is not float and x in between else None
+            for x, part in zip(node.inputs, parts)  # noqa: B905 (the walk checks the length)
+        ]
+
     if nested:
         with modes.enable_grad():
             seed = seed if isinstance(seed, Value) else Value(seed, requires_grad=False)
-            return walk(output, seed, on_values)
-    return walk(output, seed, on_floats)
+            return walk(output, seed, local)
+    return walk(output, seed, local)
 
 
-"""Each node the outputs depend on, parents first, with its local partials ∂node/∂input."""
-
-
-def _linearize(outputs: list[Any], nested: bool) -> Linearization:
+def _linearize(outputs: list[Any], nested: bool, inputs: list[Value]) -> Linearization:
     """The local partials of every node the outputs depend on, in topological order.
 
     The partials come from the op's own backward formula run with g = 1 (for a scalar op, its
@@ -169,19 +222,12 @@ def _linearize(outputs: list[Any], nested: bool) -> Linearization:
     Computed once, they serve every direction (`jacfwd` pushes one per argument).
     """
     one: Any = Value(1.0, requires_grad=False) if nested else 1.0
-    order: list[Any] = []
-    seen: set[Any] = set()
-    for out in outputs:
-        if isinstance(out, Value):
-            for node in topological_order(out):
-                if node not in seen:
-                    seen.add(node)
-                    order.append(node)
+    starts = set(inputs)
     with modes.enable_grad():
         return [
             (node, on_values(node, one) if nested else on_floats(node, one))
-            for node in order
-            if node.op is not None
+            for node in _between(outputs, inputs)
+            if node.op is not None and node not in starts
         ]
 
 
@@ -219,7 +265,7 @@ def _differentiate(
     def value_and_gradients(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
         positions = resolve_argnums(argnums, len(args), name)
         inputs, (out,), _, nested = _record(f, args, kwargs, positions, name, several=False)
-        found = _reverse(out, 1.0, nested)
+        found = _reverse(out, 1.0, nested, inputs)
         grads = [_number(found.get(v, 0.0), nested) for v in inputs]
         return _number(out, nested), (grads[0] if single else tuple(grads))
 
@@ -339,7 +385,7 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
         else:
             number = as_float(t.number if isinstance(t, Value) else t, f"jvp: tangent {i}")
             given[x] = Value(number, requires_grad=False) if nested else number
-    out_tangents = _forward(_linearize(outputs, nested), outputs, given)
+    out_tangents = _forward(_linearize(outputs, nested, inputs), outputs, given)
     values = [_number(o, nested) for o in outputs]
     results = [_number(t, nested) for t in out_tangents]
     if single:
@@ -381,7 +427,7 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., tuple[
         for k, (out, c) in enumerate(zip(outputs, cotangents, strict=True)):
             if not (isinstance(c, Value) and nested):
                 c = as_float(c.number if isinstance(c, Value) else c, f"vjp: cotangent {k}")
-            found = _reverse(out, c, nested)
+            found = _reverse(out, c, nested, inputs)
             for i, x in enumerate(inputs):
                 part = found.get(x)
                 if part is not None:
@@ -423,7 +469,7 @@ def jacrev(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
         inputs, outputs, single, nested = _record(f, args, kwargs, positions, "jacrev", True)
         rows = []
         for out in outputs:
-            found = _reverse(out, 1.0, nested)
+            found = _reverse(out, 1.0, nested, inputs)
             rows.append([_number(found.get(x, 0.0), nested) for x in inputs])
         return _shape(rows, single, isinstance(argnums, int))
 
@@ -451,7 +497,7 @@ def jacfwd(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
     def jacobian_columns(*args: Any, **kwargs: Any) -> Any:
         positions = resolve_argnums(argnums, len(args), "jacfwd")
         inputs, outputs, single, nested = _record(f, args, kwargs, positions, "jacfwd", True)
-        linearization = _linearize(outputs, nested)
+        linearization = _linearize(outputs, nested, inputs)
         seed: Any = Value(1.0, requires_grad=False) if nested else 1.0
         columns = []
         for x in inputs:
