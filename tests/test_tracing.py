@@ -300,3 +300,48 @@ def test_a_trace_leaves_no_state_behind() -> None:
     assert modes.state.trace is None
     assert modes.state.plain
     assert (mg.Value(2.0) * 3.0).item() == 6.0
+
+
+# --- 6. a loss's target among the traced arguments -------------------------------------------
+
+
+def test_issue_19_reproduction_6_binary_cross_entropy_with_logits() -> None:
+    f = lambda w, x, y: mg.binary_cross_entropy_with_logits(w * x, y)  # noqa: E731
+    compiled = mg.compile(f)
+    assert compiled(0.5, 2.0, 1.0) == mg.value_and_grad(f)(0.5, 2.0, 1.0)
+    assert compiled(-1.5, 0.5, 0.0) == mg.value_and_grad(f)(-1.5, 0.5, 0.0)
+    value, grad = compiled(0.5, 2.0, 1.0)
+    assert value == pytest.approx(math.log1p(math.exp(-1.0)), rel=1e-15)
+    assert grad == pytest.approx((1.0 / (1.0 + math.exp(-1.0)) - 1.0) * 2.0, rel=1e-15)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("pos_weight", [None, [2.0, 0.5, 1.0]])
+def test_a_target_that_requires_grad_gets_pytorchs_target_gradient(
+    reduction: str, pos_weight: Any
+) -> None:
+    xs, ys = [0.7, -1.2, 3.0], [0.4, 1.0, 0.0]
+
+    def loss(*v: Any) -> Any:
+        out = mg.binary_cross_entropy_with_logits(
+            list(v[:3]), list(v[3:]), reduction=reduction, pos_weight=pos_weight
+        )
+        return sum(out) if reduction == "none" else out
+
+    grads = mg.grad(loss, argnums=(3, 4, 5))(*xs, *ys)
+    n = len(xs) if reduction == "mean" else 1
+    for i, (x, got) in enumerate(zip(xs, grads, strict=True)):
+        w = 1.0 if pos_weight is None else pos_weight[i]
+        log_sigmoid = min(x, 0.0) - math.log1p(math.exp(-abs(x)))
+        assert got == pytest.approx((-x - (w - 1.0) * log_sigmoid) / n, rel=1e-14)
+    assert mg.gradcheck(loss, (*xs, *ys))
+
+
+def test_a_target_value_that_requires_no_grad_is_a_constant() -> None:
+    x = mg.Value(0.5)
+    y = mg.Value(1.0, requires_grad=False)
+    loss = mg.binary_cross_entropy_with_logits(x, y)
+    assert loss.data == mg.binary_cross_entropy_with_logits(0.5, 1.0).data
+    loss.backward()
+    assert x.grad == 1.0 / (1.0 + math.exp(-0.5)) - 1.0
+    assert y.grad is None  # a constant: no gradient reaches it
