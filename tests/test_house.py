@@ -471,7 +471,8 @@ def test_names_loaded_on_first_use_are_the_modules_own():
 def module_getattr(module):
     """Whether a module defines ``__getattr__`` at its top level."""
     return any(
-        isinstance(node, ast.FunctionDef) and node.name == "__getattr__" for node in module.tree.body
+        isinstance(node, ast.FunctionDef) and node.name == "__getattr__"
+        for node in module.tree.body
     )
 
 
