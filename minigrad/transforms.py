@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from _collections_abc import Sequence  # collections.abc without the collections package
 
-from minigrad import modes
+from minigrad import hooks, modes
 from minigrad.backprop import on_floats, on_values, topological_order, walk
 from minigrad.graph import Node
 from minigrad.numbers import as_float
@@ -193,15 +193,23 @@ def _reverse(output: Any, seed: Any, nested: bool, inputs: list[Value]) -> dict[
     """
     if not isinstance(output, Value) or not output.requires_grad:
         return {}
+    chain_rule = on_values if nested else on_floats
+    if not nested and not hooks.active():
+        # The inputs are new leaves, and no hook can see a part sent past them: the whole
+        # graph's walk gives them the same gradients, without finding the nodes between.
+        return walk(output, seed, chain_rule)
     between = set(_between([output], inputs))
     starts = set(inputs)
-    chain_rule = on_values if nested else on_floats
+
+    hooked = hooks.active()
 
     def local(node: Any, g: Any) -> Sequence[Any]:
-        if node in starts or node not in between:
+        if node in starts or node not in between:  # the walk goes no further this way
             return (None,) * len(node.inputs)
         parts = chain_rule(node, g)
-        return [
+        if not hooked:
+            return parts
+        return [  # a node outside gets no part, so its hooks do not run
             part if x.__class__ is not float and x in between else None
             for x, part in zip(node.inputs, parts)  # noqa: B905 (the walk checks the length)
         ]
