@@ -105,7 +105,20 @@ class _SwitchBlock:
     _switch: str  # "grad_enabled" or "anomaly"
     _value: bool
 
-    def __init__(self) -> None:
+    def __new__(cls, func: Any = None) -> Any:
+        """``no_grad()`` is a block; ``no_grad(f)``, the bare ``@no_grad``, decorates ``f``."""
+        block = super().__new__(cls)
+        if func is None:
+            return block
+        if not callable(func):
+            raise TypeError(
+                f"{cls.__name__} takes no argument, or the function it decorates (as a bare "
+                f"@{cls.__name__}); got {type(func).__name__} {func!r}"
+            )
+        _SwitchBlock.__init__(block)
+        return block(func)
+
+    def __init__(self, func: Any = None) -> None:
         self._saved: list[bool] = []
 
     def __enter__(self) -> None:
@@ -169,8 +182,9 @@ class _SwitchBlock:
 class no_grad(_SwitchBlock):  # noqa: N801 (named as torch.no_grad, so code carries over)
     """Record no graph: results made inside do not require grad.
 
-    Use it as a context manager or a decorator. It nests, and it only affects the current
-    thread. Updating parameters by hand is the usual use.
+    Use it as a context manager or a decorator (``@mg.no_grad()``, or bare ``@mg.no_grad`` as
+    in PyTorch; `enable_grad` and `detect_anomaly` too). It nests, and it only affects the
+    current thread. Updating parameters by hand is the usual use.
 
     Example:
         >>> import minigrad as mg

@@ -245,6 +245,37 @@ def test_no_grad_nests_and_decorates():
     assert f.__name__ == "f"
 
 
+def test_the_bare_decorators_work_as_in_pytorch():
+    # Issue 20, item 11: `@mg.no_grad` without parentheses was a TypeError.
+    @mg.no_grad
+    def off(v):
+        return v * 2
+
+    @mg.enable_grad
+    def on(v):
+        return v * 2
+
+    @mg.detect_anomaly
+    def checked(v):
+        return mg.log(v)
+
+    x = mg.Value(1.0)
+    assert not off(x).requires_grad
+    assert off.__name__ == "off"
+    with mg.no_grad():
+        assert on(x).requires_grad
+    with pytest.raises(FloatingPointError):
+        checked(mg.Value(0.0))
+    assert mg.log(mg.Value(0.0)).data == -math.inf  # only inside the decorated call
+    assert (x * 2).requires_grad
+
+
+@pytest.mark.parametrize("switch", [mg.no_grad, mg.enable_grad, mg.detect_anomaly])
+def test_a_switch_given_something_else_says_what_it_takes(switch):
+    with pytest.raises(TypeError, match=r"takes no argument, or the function it decorates"):
+        switch(3)
+
+
 # --- numpy ---------------------------------------------------------------------------------------
 
 
