@@ -131,17 +131,21 @@ def bits(x: float) -> tuple[Any, ...]:
 POINT = st.floats(-2, 2)
 
 
+def assert_agrees_at(compiled: Any, f: Any, xs: list[float]) -> None:
+    """compiled(a, b) == mg.value_and_grad(f, (0, 1))(a, b), bit for bit, at each pair of xs."""
+    for a, b in zip(xs[::2], xs[1::2], strict=True):
+        got, want = compiled(a, b), mg.value_and_grad(f, (0, 1))(a, b)
+        assert bits(got[0]) == bits(want[0])
+        assert [bits(g) for g in got[1]] == [bits(g) for g in want[1]]
+
+
 @settings(max_examples=60, deadline=None)
 @given(programs(SMOOTH + KINKED), st.lists(POINT, min_size=6, max_size=6))
 def test_compile_of_f_traced_once_agrees_at_other_points_kinks_included(
     case: Any, xs: list[float]
 ) -> None:
     f, _ = case
-    compiled = mg.compile(f, argnums=(0, 1))
-    for a, b in zip(xs[::2], xs[1::2], strict=True):
-        got, want = compiled(a, b), mg.value_and_grad(f, (0, 1))(a, b)
-        assert bits(got[0]) == bits(want[0])
-        assert [bits(g) for g in got[1]] == [bits(g) for g in want[1]]
+    assert_agrees_at(mg.compile(f, argnums=(0, 1)), f, xs)
 
 
 @settings(max_examples=60, deadline=None)
@@ -158,10 +162,7 @@ def test_compile_of_a_gradient_agrees_at_other_points_or_refuses(
         assert used & set(KINKED), error
         assert "backward formula" in str(error)
         return
-    for a, b in zip(xs[::2], xs[1::2], strict=True):
-        got, want = compiled(a, b), mg.value_and_grad(df, (0, 1))(a, b)
-        assert bits(got[0]) == bits(want[0])
-        assert [bits(g) for g in got[1]] == [bits(g) for g in want[1]]
+    assert_agrees_at(compiled, df, xs)
 
 
 # --- 3. an inner transform called with numbers keeps the outer Values it closes over ----------

@@ -172,7 +172,7 @@ def _trace(
     positional = [p.name if p.kind in _POSITIONAL else None for p in params or []]
     names = input_names(positional, arity, space)
     fname = function_name(f, space)
-    writer = Writer(out, list(inputs), names, resolved, space, active.start)
+    writer = Writer(out, list(inputs), names, resolved, space, active)
     text = writer.source(fname, single)
     exec(builtins.compile(text, f"<mg.compile {fname}/{arity}>", "exec"), space)
     traced = Traced(writer.unchecked_source(), fname, space, resolved, single)

@@ -28,6 +28,7 @@ from minigrad.graph import Node
 from minigrad.numbers import as_float
 from minigrad.op import FLOATS, Op
 from minigrad.ops import REGISTRY
+from minigrad.tracing import Trace
 
 __all__ = [
     "RESERVED",
@@ -124,7 +125,7 @@ class Writer:
         positions: Which of them to differentiate.
         space: The generated code's globals; the writer adds the user ops and the Values
             ``f`` reads without taking them as arguments (``_free``).
-        start: The trace's start (`minigrad.tracing.Trace.start`): every node made after it
+        trace: The trace `out` was recorded in (`minigrad.tracing.Trace`): every node it made
             gets a line of the forward, also one computed from free Values only (``p * 2``
             of a Parameter ``p``), so that nothing computed in the trace is frozen.
     """
@@ -136,10 +137,10 @@ class Writer:
         names: list[str],
         positions: tuple[int, ...],
         space: dict[str, Any],
-        start: int,
+        trace: Trace,
     ) -> None:
         self.out = out
-        self.start = start
+        self.trace = trace
         self.inputs = inputs
         self.names = names
         self.positions = positions
@@ -276,7 +277,7 @@ class Writer:
         # What the forward computes: the inputs, and every node made in the trace (a Value made
         # before it, a model's Parameter say, is read at each call: `arg`).
         depends = {
-            n for n in order if n in self.expr or (n.op is not None and n.sequence > self.start)
+            n for n in order if n in self.expr or (n.op is not None and self.trace.made_here(n))
         }
         head = f"def {fname}({', '.join(self.names)}):"
         if self.names:
